@@ -1,6 +1,7 @@
 // The LLM Engine's core: one request in, one checked answer out. It queues behind the
 // provider's concurrency limit, retries what is worth retrying, streams partial text, turns a
 // JSON answer into a validated object (re-asking once if allowed) and meters every call.
+import { setMaxListeners } from 'node:events';
 import { LlmError } from './errors';
 import { describeErrors, extractJson, validatorFor } from './json-answer';
 import { ConcurrencyLimiter, type LimiterState } from './limiter';
@@ -99,6 +100,8 @@ export class LlmEngine {
     this.limiter = new ConcurrencyLimiter(settings.maxConcurrent ?? 4);
     this.retry = { ...DEFAULT_RETRY, ...stripUndefined(settings.retry ?? {}) as Partial<RetryPolicy> };
     this.transport = transport ?? makeTransport(settings);
+    // Every queued request listens on this one signal; hundreds waiting is normal, not a leak.
+    setMaxListeners(0, this.stopAll.signal);
   }
 
   get providerName(): string {
