@@ -1,0 +1,69 @@
+// Field names as a model writes them ("Shipping Cost", "shipping_cost", "shippingCost",
+// "qty") reduced to comparable word lists, and scored against a rule's field and aliases.
+
+import { nfkc, stem } from './text-fold';
+
+/** Abbreviations models and people use in field names, expanded to one word each. */
+const ABBREVIATIONS: Record<string, string> = {
+  qty: 'quantity',
+  quant: 'quantity',
+  temp: 'temperature',
+  tmp: 'temperature',
+  amt: 'amount',
+  num: 'number',
+  no: 'number',
+  nr: 'number',
+  desc: 'description',
+  addr: 'address',
+  ident: 'identifier',
+  identifier: 'id',
+  pwr: 'power',
+  freq: 'frequency',
+  util: 'utilization',
+  utilisation: 'utilization',
+  sp: 'setpoint',
+  pct: 'percent',
+  cnt: 'count',
+  max: 'maximum',
+  min: 'minimum',
+  ship: 'shipping',
+  shipment: 'shipping',
+  delivery: 'shipping',
+  colour: 'color',
+};
+
+/** Splits camelCase, snake_case, kebab-case and spaces into stemmed lower-case words. */
+export function nameWords(name: string): string[] {
+  const spaced = nfkc(name)
+    .replace(/([\p{Ll}\d])(\p{Lu})/gu, '$1 $2')
+    .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2');
+  return spaced
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((w) => stem(ABBREVIATIONS[w] ?? w))
+    .map((w) => ABBREVIATIONS[w] ?? w);
+}
+
+export function nameKey(name: string): string {
+  return nameWords(name).join(' ');
+}
+
+/** Words that say little about which field is meant; a name is not matched on these alone. */
+export const GENERIC_NAME_WORDS = new Set(['id', 'name', 'value', 'number', 'level', 'type', 'setting', 'rate', 'total', 'the', 'of', 'for', 'current', 'target', 'requested', 'new', 'amount']);
+
+/**
+ * How well an output key names a field: 3 exact words, 2 the same words run together
+ * ("flowrate"), 1 one name's words all inside the other's ("Shipping cost" ⊃ "shipping").
+ * 0 means it does not name the field.
+ */
+export function nameScore(keyWords: string[], fieldWords: string[]): number {
+  if (keyWords.length === 0 || fieldWords.length === 0) return 0;
+  const a = keyWords.join(' ');
+  const b = fieldWords.join(' ');
+  if (a === b) return 3;
+  if (keyWords.join('') === fieldWords.join('')) return 2;
+  const [small, large] = keyWords.length <= fieldWords.length ? [keyWords, fieldWords] : [fieldWords, keyWords];
+  if (small.every((w) => large.includes(w)) && small.some((w) => !GENERIC_NAME_WORDS.has(w))) return 1;
+  return 0;
+}
