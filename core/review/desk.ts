@@ -142,7 +142,7 @@ export class ReviewDesk {
     for (const item of this.items.values()) {
       if (i++ < offset) continue;
       if (out.length >= limit) break;
-      out.push(view(item));
+      out.push(reviewView(item));
     }
     return out;
   }
@@ -220,7 +220,8 @@ export class ReviewDesk {
   }
 }
 
-function view(item: ReviewItem): ReviewView {
+/** A review as the list shows it, with its input/output diff. */
+export function reviewView(item: ReviewItem): ReviewView {
   return {
     id: item.id,
     createdAt: item.createdAt,
