@@ -20,7 +20,7 @@ import { compact, messageOf, StatusLine } from '../shared/status';
 import { addDesk, serveAdminApi } from './admin-api';
 import { contextPersistence } from './context-persistence';
 import { policyFromConfig, type PolicyFields } from './policy-config';
-import { loadMatcher, matcherRecheck } from './recheck';
+import { matcherRecheck } from './recheck';
 
 interface HumanReviewDef extends NodeDef, PolicyFields {
   store: string;
@@ -62,7 +62,6 @@ function releasedMsg(release: Release): NodeMessage {
 
 export default function register(RED: NodeAPI) {
   serveAdminApi(RED);
-  const matcher = loadMatcher();
 
   function HumanReview(this: Node, def: HumanReviewDef) {
     RED.nodes.createNode(this, def);
@@ -96,7 +95,7 @@ export default function register(RED: NodeAPI) {
     const desk = new ReviewDesk({
       persistence: contextPersistence(node.context(), store),
       policy,
-      recheck: matcherRecheck(matcher),
+      recheck: matcherRecheck(),
       onTimeout: (result) => {
         // expire() adds two events: expired, then decided or escalated.
         audit(result.release.item, result.release.item.history.length - 2);

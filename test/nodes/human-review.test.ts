@@ -51,7 +51,7 @@ async function load(config: Record<string, unknown> = {}, extra: object[] = []):
       waiters[port].shift()?.(m);
     });
   }
-  rv.on('call:error', (call: { args: unknown[] }) => errors.push(String(call.args[0])));
+  (rv as any).on('call:error', (call: { args: unknown[] }) => errors.push(String(call.args[0])));
   const next = (port: 1 | 2 | 3) =>
     got[port].length > 0 ? Promise.resolve(got[port].shift()!) : new Promise<Msg>((res) => waiters[port].push((m) => (got[port].shift(), res(m))));
   return { rv, got, next, errors };
@@ -149,12 +149,22 @@ describe('llmops-human-review node', () => {
   it('refuses an edit that fails re-verification against the msg\'s field rules', async () => {
     const { rv, got, errors } = await load();
     const id = await submit(rv, { matchRules: [{ field: 'unit', type: 'text' }] });
-    rv.receive({ review: { id, decision: 'edit', reviewer: 'ana', payload: { unit: 'CDU-9', flowLpm: 310 } } });
+    rv.receive({ review: { id, decision: 'edit', reviewer: 'ana', payload: { unit: 'CDU-9', flowLpm: 305 } } });
     await settle();
     assert.equal(got[1].length, 0);
     assert.match(errors.join(), /fails verification/);
     const [item] = await pending();
     assert.deepEqual(item.payload, proposal);
+  });
+
+  it('releases an edit that passes re-verification, with the re-check on msg.review and msg.verification', async () => {
+    const { rv, next } = await load();
+    const id = await submit(rv, { matchRules: [{ field: 'unit', type: 'text' }] });
+    rv.receive({ review: { id, decision: 'edit', reviewer: 'ana', payload: { unit: 'CDU-1', flowLpm: 305 } } });
+    const out = await next(1);
+    assert.equal(out.review.recheck.match, true);
+    assert.equal((out as any).verification.rechecked, true);
+    assert.equal((out as any).verification.match, true);
   });
 
   it('does not count an approval whose checklist is not fully ticked', async () => {
