@@ -41,6 +41,8 @@ export interface FacilitySummary {
   requests: { arrived: number; finished: number; unfinished: number; counted: number; sloMet: number; sloAttainmentPct: number };
   ttftS: { p50: number; p99: number };
   tbtS: { p50: number; p99: number };
+  /** Arrival to last token of finished requests (s). */
+  e2eS: { mean: number; p50: number; p99: number };
   energy: { itKWh: number; gpuKWh: number; hostKWh: number; coolingKWh: number; pumpKWh: number; chillerKWh: number };
   peakGpuC: number;
   peakHbmC: number;
@@ -343,6 +345,7 @@ export class Facility {
     const arrived = cl.counters.arrived;
     const ttft: number[] = [];
     const tbt: number[] = [];
+    const e2e: number[] = [];
     let counted = 0;
     let met = 0;
     for (let r = 0; r < arrived; r++) {
@@ -351,6 +354,7 @@ export class Facility {
         counted++;
         if (cl.meetsSlo(r)) met++;
         ttft.push(log.firstToken[r] - log.arrival[r]);
+        e2e.push(log.finish[r] - log.arrival[r]);
         if (log.output[r] > 1) tbt.push((log.finish[r] - log.firstToken[r]) / (log.output[r] - 1));
       } else {
         // Unfinished at the end: a miss once its TTFT objective is already broken, else not yet judged.
@@ -374,6 +378,7 @@ export class Facility {
       },
       ttftS: { p50: quantile(ttft, 0.5), p99: quantile(ttft, 0.99) },
       tbtS: { p50: quantile(tbt, 0.5), p99: quantile(tbt, 0.99) },
+      e2eS: { mean: e2e.length ? e2e.reduce((a, b) => a + b, 0) / e2e.length : Number.NaN, p50: quantile(e2e, 0.5), p99: quantile(e2e, 0.99) },
       energy: {
         itKWh: kwh(this.gpuJ + this.hostJ),
         gpuKWh: kwh(this.gpuJ),
