@@ -170,6 +170,9 @@ export class Instance implements InstanceLoad {
   private batch = 0;
   private chunkReqs: number[] = [];
   private chunkTake: number[] = [];
+  /** Requests dequeued into the iteration in flight, and its prefill tokens. */
+  private inflight = 0;
+  private iterTokens = 0;
   private acc = 0;
 
   constructor(
@@ -189,15 +192,16 @@ export class Instance implements InstanceLoad {
   get serverId(): string {
     return this.server.id;
   }
+  /** Requests waiting for or in prefill. */
   get queuedRequests(): number {
-    return this.queue.length - this.qHead;
+    return this.queue.length - this.qHead + this.inflight;
   }
   get runningRequests(): number {
     return this.running.size;
   }
   /** Requests this instance still owes tokens to. */
   get outstanding(): number {
-    return this.queue.length - this.qHead + this.running.size;
+    return this.queuedRequests + this.running.size;
   }
   /** Routing load: the prefill backlog in tokens, plus the running batch as a tie-breaker. */
   get load(): number {
@@ -281,6 +285,8 @@ export class Instance implements InstanceLoad {
       }
     }
     this.busy = false;
+    this.inflight = 0;
+    this.iterTokens = 0;
     const queued = this.queue.slice(this.qHead);
     const running = this.running.drain().map(([key, r]) => ({ r, steps: key - this.step }));
     this.queue = [];
@@ -356,8 +362,9 @@ export class Instance implements InstanceLoad {
       if (take < need) break;
       i++;
     }
+    this.inflight = i - this.qHead;
+    this.iterTokens = tokens;
     this.qHead = i;
-    this.queuedTokens -= tokens;
     const b = this.running.size;
     if (tokens === 0 && b === 0) {
       this.busy = false;
@@ -383,6 +390,9 @@ export class Instance implements InstanceLoad {
       this.pausing = false;
       return;
     }
+    this.queuedTokens -= this.iterTokens;
+    this.iterTokens = 0;
+    this.inflight = 0;
     const log = this.host.log;
     if (this.batch > 0) {
       this.step++;
