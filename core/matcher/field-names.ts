@@ -29,14 +29,31 @@ const ABBREVIATIONS: Record<string, string> = {
   ship: 'shipping',
   shipment: 'shipping',
   delivery: 'shipping',
+  postage: 'shipping',
+  item: 'product',
+  article: 'product',
+  unit: 'quantity',
+  pc: 'quantity',
+  piece: 'quantity',
+  client: 'customer',
+  buyer: 'customer',
+  host: 'server',
+  prio: 'priority',
   colour: 'color',
 };
 
 /** Splits camelCase, snake_case, kebab-case and spaces into stemmed lower-case words. */
 export function nameWords(name: string): string[] {
+  const ws = splitName(name);
+  // "Number of GPUs" names the same thing as "gpu_count".
+  if (ws.length > 2 && ws[0] === 'number' && ws[1] === 'of') return [...ws.slice(2), 'count'];
+  return ws;
+}
+
+function splitName(name: string): string[] {
   const spaced = nfkc(name)
     .replace(/([\p{Ll}\d])(\p{Lu})/gu, '$1 $2')
-    .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2');
+    .replace(/(\p{Lu})(\p{Lu}\p{Ll}{2,})/gu, '$1 $2');
   return spaced
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
@@ -64,6 +81,7 @@ export function nameScore(keyWords: string[], fieldWords: string[]): number {
   if (a === b) return 3;
   if (keyWords.join('') === fieldWords.join('')) return 2;
   const [small, large] = keyWords.length <= fieldWords.length ? [keyWords, fieldWords] : [fieldWords, keyWords];
-  if (small.every((w) => large.includes(w)) && small.some((w) => !GENERIC_NAME_WORDS.has(w))) return 1;
+  // A field named only by a generic word ("total") is still named by "total price".
+  if (small.every((w) => large.includes(w)) && (small === fieldWords || small.some((w) => !GENERIC_NAME_WORDS.has(w)))) return 1;
   return 0;
 }

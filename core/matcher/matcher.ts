@@ -2,7 +2,7 @@
 // field and overall, each with a reason a person can act on.
 
 import { compareValues } from './compare';
-import { nameScore } from './field-names';
+import { GENERIC_NAME_WORDS, nameScore } from './field-names';
 import { DEFAULT_MAX_TEXT_LENGTH, checkInputData, checkOutput, checkRules } from './guard';
 import { type Entry, parseOutput } from './parse-output';
 import { type ProseFinding, searchProse } from './prose';
@@ -27,12 +27,18 @@ function isEmpty(v: unknown): boolean {
 /** Best entry per rule: highest name score first, then an entry whose value reads as the type. */
 function assignEntries(rules: ResolvedRule[], entries: Entry[]): Map<ResolvedRule, Entry> {
   const pairs: Array<{ r: ResolvedRule; e: Entry; s: number }> = [];
+  // How many fields use each name word: a word only one field uses still points to it
+  // ("Coolant flow" → flow_rate) when nothing names the field better.
+  const wordUse = new Map<string, number>();
+  for (const r of rules) for (const w of new Set(r.names.flat())) wordUse.set(w, (wordUse.get(w) ?? 0) + 1);
   for (const r of rules) {
     for (const e of entries) {
       let s = 0;
       for (const n of r.names) s = Math.max(s, nameScore(e.words, n) * 2, nameScore(e.pathWords, n) * 2 - 1);
-      if (s <= 0) continue;
       const readable = r.type === 'text' || r.type === 'enum' || readValue(r.type, e.value, unitHint(r)) !== null;
+      const typed = r.type !== 'text' && r.type !== 'enum';
+      if (s <= 0 && typed && readable && e.words.some((w) => !GENERIC_NAME_WORDS.has(w) && wordUse.get(w) === 1 && r.names.some((n) => n.includes(w)))) s = 0.5;
+      if (s <= 0) continue;
       pairs.push({ r, e, s: s * 2 + (readable ? 1 : 0) });
     }
   }
@@ -130,7 +136,8 @@ export function matchIO(inputData: unknown, output: unknown, options: MatchOptio
   }
   for (const e of parsed.entries) {
     if (assigned.has(e) || isEmpty(e.value) || CHATTER_KEYS.has(e.words.join(' ')) || e.words.length === 0) continue;
-    if (parsed.format === 'lines' && e.words.length > 4) continue;
+    // A sentence with a colon in it ("Adjust CDU 1: flow 320 L/min, …") is prose, not a field.
+    if (e.source && (e.words.length > 4 || (typeof e.value === 'string' && e.value.split(/\s+/).length > 8))) continue;
     fields.push({ field: e.key, expected: undefined, actual: e.value, status: 'extra', reason: `${e.key}: in the output (${show(null, e.value)}) but not in the input` });
   }
 

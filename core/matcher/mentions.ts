@@ -35,7 +35,8 @@ const CURRENCY_CODES = ['USD', 'EUR', 'GBP', 'JPY', 'CAD', 'AUD', 'CHF', 'INR', 
 const CURRENCY_WORDS: Record<string, string> = { dollar: 'USD', dollars: 'USD', bucks: 'USD', euro: 'EUR', euros: 'EUR', pound: 'GBP', pounds: 'GBP', quid: 'GBP', yen: 'JPY', rupees: 'INR' };
 const PREFIX_RE = new RegExp(`(?:(US\\$|[$€£¥₹])|\\b(${CURRENCY_CODES.join('|')})\\s?)\\s?$`);
 const SUFFIX_RE = new RegExp(`\\s?(?:(${CURRENCY_CODES.join('|')})|(${Object.keys(CURRENCY_WORDS).join('|')}))(?![\\p{L}\\p{N}])`, 'iuy');
-const MAGNITUDE_AFTER_RE = /\s?(k|thousand|million|mn|bn|billion)(?![\p{L}\p{N}])/iuy;
+// "2.5k" glued to the number; a spaced capital K is kelvin.
+const MAGNITUDE_AFTER_RE = /(?:(k)|\s?([Tt]housand|[Mm]illion|mn|bn|[Bb]illion))(?![\p{L}\p{N}])/uy;
 const DIGITS_RE = new RegExp(`(?:${DIGITS_SOURCE})`, 'g');
 
 const FREE_RE =
@@ -126,7 +127,7 @@ export function scanMentions(text: string, opts: { booleans?: boolean } = {}): M
     const { decimals } = h;
     const mag = followedBy(text, MAGNITUDE_AFTER_RE, end);
     if (mag) {
-      value *= MAGNITUDES[mag[1].toLowerCase()];
+      value *= MAGNITUDES[(mag[1] ?? mag[2]).toLowerCase()];
       end += mag[0].length;
     }
     const stale = STALE_BEFORE.test(text.slice(Math.max(0, start - 20), start));

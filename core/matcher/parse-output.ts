@@ -156,17 +156,24 @@ function findTable(text: string): { entries: Entry[]; rest: string } | null {
 }
 
 // "- **Flow rate (L/min):** 40", "Quantity = 5", "3. Shipping – Free".
-const LINE_RE = /^\s*(?:[-*•+]\s+|\d{1,2}[.)]\s+|#{1,6}\s+|>\s*)?([^\n:=|]{1,48}?)\s*(?::|=|\s[–—-]\s|\s->\s)\s*(.*?)\s*$/;
+const LEAD_RE = /^\s*(?:[-*•+]\s+|\d{1,2}[.)]\s+|#{1,6}\s+|>\s*)?/;
+const COLON_RE = /^([^\n:=|]{1,60}?)\s*[:=]\s*(.*?)\s*$/;
+const DASH_RE = /^([^\n:=|]{1,48}?)\s+(?:[–—-]|->)\s+(.*?)\s*$/;
 const INLINE_SPLIT_RE = /\s*[,;|]\s*(?=[\p{L}][\p{L}\p{N} _()/-]{0,30}:\s)/u;
 const KEY_UNIT_RE = /^(.*?)\s*[([]\s*([^)\]]{1,12})\s*[)\]]\s*$/;
 
 function lineEntry(line: string): Entry | null {
-  const m = LINE_RE.exec(line.replace(/\*\*|__/g, ''));
+  const body = line.replace(/\*\*|__/g, '').replace(LEAD_RE, '');
+  // A colon or "=" separates key and value before a dash does ("Sure — values: …").
+  const m = (/^[^:=]*:\/\//.test(body) ? null : COLON_RE.exec(body)) ?? DASH_RE.exec(body);
   if (!m) return null;
-  let key = m[1].trim().replace(/^[`"']|[`"']$/g, '');
+  // "Done. Quantity: 5": the key is what follows the last sentence end.
+  let key = m[1].split(/[.!?]\s+/).pop()!.trim().replace(/^[`"']|[`"']$/g, '');
   let value = m[2];
-  if (!value || /^\/\//.test(value)) return null; // a heading ("Order summary:") or a URL
-  if (key.split(/\s+/).length > 6 || /[.!?]$/.test(key)) return null;
+  if (!value || /^\/\//.test(value) || /^\d{2}\b/.test(value) && /\d$/.test(key)) return null; // a heading, a URL, a time
+  if (!key || key.split(/\s+/).length > 6 || /[.!?]$/.test(key)) return null;
+  // A sentence with a colon in it is prose, not a field.
+  if (value.split(/\s+/).length > 8) return null;
   const unit = KEY_UNIT_RE.exec(key);
   if (unit) {
     key = unit[1];

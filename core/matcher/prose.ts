@@ -22,7 +22,10 @@ export interface ProseFinding {
 /** Spellings in running text of the words field names are reduced to. */
 const SPELLINGS: Record<string, string[]> = {
   quantity: ['quantity', 'qty', 'quantities', 'units', 'pieces', 'pcs', 'count'],
-  temperature: ['temperature', 'temp', 'temps'],
+  temperatur: ['temperature', 'temp', 'temps'],
+  product: ['product', 'item', 'article'],
+  customer: ['customer', 'client', 'buyer'],
+  server: ['server', 'host'],
   shipping: ['shipping', 'shipment', 'ships', 'shipped', 'ship', 'delivery', 'delivered', 'postage'],
   number: ['number', 'no', 'nr', '#'],
   setpoint: ['setpoint', 'set point', 'set-point', 'sp'],
@@ -38,7 +41,7 @@ function wordPattern(w: string): string {
   const spellings = SPELLINGS[w] ?? [w];
   return `(?:${spellings
     .map((s) => {
-      if (s.length <= 3) return `${esc(s)}s?`;
+      if (s.length <= 3) return `${esc(s)}(?:e|es|s)?`;
       if (s.endsWith('y')) return `${esc(s.slice(0, -1))}(?:y|ies)`;
       return `${esc(s)}\\p{L}{0,4}`;
     })
@@ -138,7 +141,8 @@ function equal(rule: ResolvedRule, t: Typed): boolean {
 }
 
 function textPattern(raw: string): string | null {
-  const ws = fold(unwrap(raw)).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  // "SSD 2TB" is also written "SSD 2 TB" and "SSD-2TB": letters and digits split too.
+  const ws = fold(unwrap(raw)).match(/\p{L}+|\p{N}+/gu) ?? [];
   if (ws.length === 0) return null;
   return ws.map((w) => (/^\p{L}{4,}$/u.test(w) ? `${esc(w)}(?:s|es|e?d)?` : esc(w))).join('[\\s_-]*');
 }
@@ -172,11 +176,13 @@ function findText(text: string, rule: ResolvedRule, occ: Occurrence[]): ProseFin
     const m = boundaryRe([...g].map(textPattern).filter((p): p is string => !!p)).exec(text);
     if (m) return { status: 'mismatch', said: m[0] };
   }
-  const named = occ.find((o) => !o.weak);
-  if (named) {
-    const after = text.slice(named.end, named.end + 80);
-    const said = /^\s*(?:[:=-]|is|was|will be|of|set to|to|as|:)?\s*(?:(?:a|an|the)\s+)?([^,.;\n]{1,40})/i.exec(after)?.[1]?.trim();
-    if (said) return { status: 'mismatch', said };
+  // The field is named but its value is not there: say what stands beside the name.
+  for (const o of [...occ.filter((x) => !x.weak), ...occ.filter((x) => x.weak)]) {
+    const after = text.slice(o.end, o.end + 80);
+    const said = /^\s*(?:[:=-]|is|was|will be|of|set to|to|as|stays|remains)?\s*(?:(?:a|an|the)\s+)?([^,.;:\n]{1,40})/i.exec(after)?.[1]?.trim();
+    if (said && !/^(?:and|with|for|at|in|on|to|of|the|a|an)\b/i.test(said)) return { status: 'mismatch', said };
+    const before = /(?:^|[\s(])((?:[\p{L}\p{N}-]+\s+){0,1}[\p{L}\p{N}-]+)\s*$/u.exec(text.slice(Math.max(0, o.start - 40), o.start))?.[1];
+    if (before && !/^(?:and|with|for|at|in|on|to|of|the|a|an|is)$/i.test(before)) return { status: 'mismatch', said: `${before} ${text.slice(o.start, o.end)}` };
   }
   return { status: 'missing' };
 }

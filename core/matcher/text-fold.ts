@@ -31,6 +31,9 @@ export function unwrap(s: string): string {
   }
 }
 
+/** Words ending in -us that are not plurals ("GPUs" is). */
+const KEEP_US = new Set(['status', 'bus', 'virus', 'campus', 'bonus', 'focus', 'radius', 'census', 'plus', 'minus', 'corpus', 'nexus', 'versus', 'thus', 'surplus', 'onus', 'genus', 'sinus', 'consensus', 'stimulus', 'apparatus']);
+
 /** Light English stemming so "laptops", "shipping" and "ships" meet "laptop" and "ship". */
 export function stem(word: string): string {
   let w = word;
@@ -38,8 +41,10 @@ export function stem(word: string): string {
   if (w.length > 5 && w.endsWith('ing')) w = w.slice(0, -3);
   else if (w.length > 4 && w.endsWith('ed')) w = w.slice(0, -2);
   else if (w.length > 4 && /(?:ss|x|ch|sh)es$/.test(w)) w = w.slice(0, -2);
-  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us')) w = w.slice(0, -1);
+  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && !KEEP_US.has(w)) w = w.slice(0, -1);
   if (/([b-df-hj-np-tv-z])\1$/.test(w) && !/(?:ll|ss|zz)$/.test(w)) w = w.slice(0, -1);
+  // "throttle"/"throttling", "price"/"priced": a final silent e is dropped too.
+  if (w.length > 4 && w.endsWith('e')) w = w.slice(0, -1);
   return w;
 }
 

@@ -28,7 +28,8 @@ const ARTICLES = new Set(['a', 'an', 'the']);
 export function textForm(raw: string): { norm: string; compact: string } {
   const t = fold(unwrap(raw));
   const ws = t.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-  while (ws.length > 1 && ARTICLES.has(ws[0])) ws.shift();
+  // "a laptop" is a laptop; "A-07" is a rack.
+  if (ws.length > 1 && ARTICLES.has(ws[0]) && /^\S+\s+\p{L}/u.test(t)) ws.shift();
   return { norm: ws.map(stem).join(' '), compact: ws.join('') };
 }
 
