@@ -1,10 +1,13 @@
 // An hour of an Azure LLM trace on the facility twin in virtual time: how fast the twin runs
 // and what the static baseline cluster does. Prints one JSON object.
 //
-//   npx tsx bench/twin-hour.ts [--trace FILE] [--rate-scale N] [--servers N] [--seed N] [--tp 2|4|8] [--json]
+//   npx tsx bench/twin-hour.ts [--trace FILE] [--rate-scale N] [--servers N] [--seed N] [--tp 2|4|8]
+//                              [--no-calibration] [--json]
+// Also runs the two calibration anchors of twin.md §1 (see core/twin/calibration.ts).
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ANCHORS, runAnchor } from '../core/twin/calibration';
 import { Facility } from '../core/twin/facility';
 import { twinParams, type TensorParallel } from '../core/twin/params';
 import { loadAzureTrace, rateScale } from '../core/twin/workload';
@@ -46,6 +49,7 @@ twin.onInterval((s) => {
 twin.advance(Math.ceil(workload.durationS));
 const t2 = process.hrtime.bigint();
 const summary = twin.summary();
+const calibration = process.argv.includes('--no-calibration') ? undefined : ANCHORS.map((a) => runAnchor(a));
 
 const result = {
   bench: 'twin-hour',
@@ -64,6 +68,7 @@ const result = {
   peakItKW,
   peakCoolingKW,
   summary,
+  calibration,
   params,
 };
 

@@ -138,7 +138,7 @@ class StepHeap {
 interface InstanceHost {
   readonly p: TwinParams;
   readonly log: RequestLog;
-  finished(r: number, t: number): void;
+  finished(r: number, t: number, instanceId: string): void;
 }
 
 export class Instance implements InstanceLoad {
@@ -418,7 +418,7 @@ export class Instance implements InstanceLoad {
 
   private finish(r: number, t: number): void {
     this.binFinished++;
-    this.host.finished(r, t);
+    this.host.finished(r, t, this.id);
   }
 }
 
@@ -478,6 +478,20 @@ export class Server {
   }
 }
 
+/** A finished request, as a real serving stack reports it: now the output length is known. */
+export interface Completion {
+  id: number;
+  instanceId: string;
+  arrivalS: number;
+  finishS: number;
+  inputTokens: number;
+  outputTokens: number;
+  ttftS: number;
+  /** Mean time between tokens (s); 0 for a one-token answer. */
+  tbtS: number;
+  sloMet: boolean;
+}
+
 export interface ClusterCounters {
   arrived: number;
   finished: number;
@@ -503,6 +517,8 @@ export class Cluster implements InstanceHost {
   private pending: number[] = [];
   private pendingHead = 0;
   private router: Router | null = null;
+  /** Called for every finished request, if set. */
+  onCompletion: ((c: Completion) => void) | null = null;
   private rr = 0;
   private now = 0;
 
@@ -677,10 +693,24 @@ export class Cluster implements InstanceHost {
     return { finished, met };
   }
 
-  finished(r: number, t: number): void {
+  finished(r: number, t: number, instanceId: string): void {
     const log = this.log;
     log.finish[r] = t;
     const ok = this.meetsSlo(r);
+    if (this.onCompletion) {
+      const out = log.output[r];
+      this.onCompletion({
+        id: r,
+        instanceId,
+        arrivalS: log.arrival[r],
+        finishS: t,
+        inputTokens: log.input[r],
+        outputTokens: out,
+        ttftS: log.firstToken[r] - log.arrival[r],
+        tbtS: out > 1 ? (t - log.firstToken[r]) / (out - 1) : 0,
+        sloMet: ok,
+      });
+    }
     this.counters.finished++;
     if (ok) this.counters.sloMet++;
     const sec = Math.floor(t);

@@ -3,13 +3,15 @@
 // telemetry readings, BMS point reads and writes, and scale / DVFS / reshard commands.
 
 import { METRICS, type Reading } from '../telemetry/catalogue';
-import { Cluster, CommandError, type InstanceLoad, type Router } from './cluster';
+import { bmsPoints, rackName, type BmsPoint } from './bms';
+import { Cluster, CommandError, type Completion, type InstanceLoad, type Router } from './cluster';
 import { tbtSloSeconds, ttftSloSeconds, waterRiseK } from './laws';
 import type { TwinParams } from './params';
 import { BmsWriteError, Cdu, relax, stepGpuThermal, type ControlMode } from './thermal';
 import type { Workload } from './workload';
 
-export { BmsWriteError, CommandError };
+export { BmsWriteError, CommandError, rackName };
+export type { BmsPoint, Completion };
 
 /** One thermal step of the facility, for plots and controllers that log time series. */
 export interface IntervalSample {
@@ -95,6 +97,7 @@ export class Facility {
   private arrivedAtLastTick = 0;
   private arrivedPerS = 0;
   private readonly observers = new Set<(s: IntervalSample) => void>();
+  private readonly completionObservers = new Set<(c: Completion) => void>();
 
   /**
    * @param workload requests in arrival order (replayed and scaled beforehand, see workload.ts).
@@ -144,6 +147,21 @@ export class Facility {
   onInterval(fn: (s: IntervalSample) => void): () => void {
     this.observers.add(fn);
     return () => this.observers.delete(fn);
+  }
+
+  /**
+   * Calls `fn` for every finished request with its true output length, as a serving stack's
+   * completion log would (the Queue Batcher learns from it); returns the unsubscribe function.
+   */
+  onCompletion(fn: (c: Completion) => void): () => void {
+    this.completionObservers.add(fn);
+    this.cluster.onCompletion = (c) => {
+      for (const f of this.completionObservers) f(c);
+    };
+    return () => {
+      this.completionObservers.delete(fn);
+      if (this.completionObservers.size === 0) this.cluster.onCompletion = null;
+    };
   }
 
   // ---- commands a real facility offers -------------------------------------------------
@@ -206,6 +224,11 @@ export class Facility {
 
   // ---- BMS points (twin.md §5) -----------------------------------------------------------
 
+  /** The BMS points with type, access, unit and writable range, for building an address space. */
+  bmsPoints(): BmsPoint[] {
+    return bmsPoints(this.params, this.rackAirC.length);
+  }
+
   /** Every BMS point by node id, as the OPC UA server publishes them. */
   bmsRead(): Record<string, BmsValue> {
     const c = this.cdu;
@@ -241,7 +264,7 @@ export class Facility {
       case `${CDU_ID}.Heartbeat`:
         return this.cdu.writeHeartbeat(value, this.now);
       default:
-        if (nodeId in this.bmsRead()) throw new BmsWriteError(nodeId, value, 'BadNotWritable', 'read-only point');
+        if (this.bmsPoints().some((pt) => pt.nodeId === nodeId)) throw new BmsWriteError(nodeId, value, 'BadNotWritable', 'read-only point');
         throw new BmsWriteError(nodeId, value, 'BadNodeIdUnknown', 'no such point');
     }
   }
@@ -551,10 +574,6 @@ export class Facility {
     for (const s of this.cluster.servers) if (s.rack === r) t = Math.max(t, ...s.gpuC);
     return t;
   }
-}
-
-export function rackName(index: number): string {
-  return `Rack${String(index + 1).padStart(2, '0')}`;
 }
 
 function argMax(a: Float64Array, from: number, n: number): number {

@@ -142,3 +142,31 @@ describe('twin facility', () => {
     assert.ok(!keys.includes('Rack03.Power'));
   });
 });
+
+describe('twin BMS point list', () => {
+  it('lists exactly the points bmsRead returns, with writable ranges on the setpoints', () => {
+    const f = new Facility(twinParams({ cluster: { servers: 4, initialActiveServers: 4, serversPerRack: 2 } }), { name: 'i', startEpochMs: 0, durationS: 1, requests: [] });
+    const points = f.bmsPoints();
+    assert.deepEqual(points.map((p) => p.nodeId).sort(), Object.keys(f.bmsRead()).sort());
+    assert.deepEqual(points.find((p) => p.nodeId === 'CDU1.FlowSetpoint')?.range, { min: 50, max: 500 });
+    assert.deepEqual(points.find((p) => p.nodeId === 'CDU1.SupplyTemperatureSetpoint')?.range, { min: 18, max: 45 });
+    for (const p of points) {
+      const v = f.bmsRead()[p.nodeId];
+      assert.equal(typeof v, p.dataType === 'Double' ? 'number' : p.dataType === 'Boolean' ? 'boolean' : 'string', p.nodeId);
+    }
+  });
+});
+
+describe('twin completions', () => {
+  it('reports each finished request once, with its true output length, after it finishes', () => {
+    const p = twinParams({ cluster: { servers: 1, initialActiveServers: 1 } });
+    const f = new Facility(p, { name: 'c', startEpochMs: 0, durationS: 5, requests: [{ id: 0, arrivalS: 0, inputTokens: 1600, outputTokens: 11 }] });
+    const seen: Array<{ id: number; outputTokens: number; finishS: number; sloMet: boolean; instanceId: string }> = [];
+    f.onCompletion((c) => seen.push({ id: c.id, outputTokens: c.outputTokens, finishS: c.finishS, sloMet: c.sloMet, instanceId: c.instanceId }));
+    f.advance(0.2);
+    assert.equal(seen.length, 0);
+    f.advance(5);
+    assert.deepEqual(seen.map((c) => [c.id, c.outputTokens, c.sloMet, c.instanceId]), [[0, 11, true, 'S01.I0']]);
+    assert.ok(Math.abs(seen[0].finishS - (0.1 + 10 * 0.01515)) < 1e-9);
+  });
+});
