@@ -203,6 +203,11 @@ export class Facility {
     this.cdu.setRemoteWritesEnabled(enabled);
   }
 
+  /** An operator at the CDU panel takes over with these setpoints (ControlMode Manual), or hands back (null). */
+  setManualOverride(setpoints: { flowLpm: number; supplyC: number } | null): void {
+    this.cdu.setManual(setpoints);
+  }
+
   /** The instances with what a scheduler may know of them. */
   instances(): InstanceInfo[] {
     return this.cluster.instances.map((i) => ({

@@ -95,8 +95,12 @@ describe('twin cluster (twin.md §1)', () => {
       c.runTo(2);
       c.setTensorParallel('S01', 2, 2);
       assert.equal(c.instances.length, 4);
+      const finishedAtReshard = c.counters.finished;
       c.runTo(2.099);
-      assert.ok(c.instances.every((i) => i.last.tokensPerS === 0));
+      assert.equal(c.counters.finished, finishedAtReshard, 'nothing finishes during the pause');
+      for (let r = 0; r < 400; r++) assert.ok(!(c.log.firstToken[r] > 2 && c.log.firstToken[r] < 2.1), 'no first token during the pause');
+      c.runTo(3);
+      assert.ok([...c.log.firstToken].some((t) => t >= 2.1 && t < 3), 'work resumes after the pause');
       c.runTo(600);
       assert.equal(c.counters.finished, 400);
       for (let r = 0; r < 400; r++) assert.ok(c.log.finish[r] >= c.log.firstToken[r]);

@@ -230,3 +230,17 @@ describe('twin thermal and cooling (twin.md §3)', () => {
     assert.ok(Math.abs(relax(0, 1, 10, 10) - (1 - Math.exp(-1))) < 1e-12);
   });
 });
+
+describe('twin CDU manual mode', () => {
+  it('follows the panel setpoints in Manual mode whatever the BMS writes', () => {
+    const f = new Facility(twinParams(), { name: 'idle', startEpochMs: 0, durationS: 600, requests: [] }, 1);
+    f.setManualOverride({ flowLpm: 250, supplyC: 30 });
+    f.writeFlowSetpoint(100);
+    for (let t = 0; t < 300; t += 10) {
+      f.writeHeartbeat(t);
+      f.advance(t + 10);
+    }
+    assert.equal(f.bmsRead()['CDU1.ControlMode'], 'Manual');
+    assert.equal(f.bmsRead()['CDU1.Flow'], 250);
+  });
+});
