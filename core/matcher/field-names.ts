@@ -43,7 +43,20 @@ const ABBREVIATIONS: Record<string, string> = {
 };
 
 /** Splits camelCase, snake_case, kebab-case and spaces into stemmed lower-case words. */
+// Output keys and field names repeat from message to message; reading them once is enough.
+const cache = new Map<string, string[]>();
+
 export function nameWords(name: string): string[] {
+  let ws = cache.get(name);
+  if (!ws) {
+    ws = readName(name);
+    if (cache.size > 5000) cache.clear();
+    cache.set(name, ws);
+  }
+  return ws;
+}
+
+function readName(name: string): string[] {
   const ws = splitName(name);
   // "Number of GPUs" names the same thing as "gpu_count".
   if (ws.length > 2 && ws[0] === 'number' && ws[1] === 'of') return [...ws.slice(2), 'count'];

@@ -35,10 +35,14 @@ function assignEntries(rules: ResolvedRule[], entries: Entry[]): Map<ResolvedRul
     for (const e of entries) {
       let s = 0;
       for (const n of r.names) s = Math.max(s, nameScore(e.words, n) * 2, nameScore(e.pathWords, n) * 2 - 1);
-      const readable = r.type === 'text' || r.type === 'enum' || readValue(r.type, e.value, unitHint(r)) !== null;
       const typed = r.type !== 'text' && r.type !== 'enum';
-      if (s <= 0 && typed && readable && e.words.some((w) => !GENERIC_NAME_WORDS.has(w) && wordUse.get(w) === 1 && r.names.some((n) => n.includes(w)))) s = 0.5;
-      if (s <= 0) continue;
+      const weak = s <= 0 && typed && e.words.some((w) => !GENERIC_NAME_WORDS.has(w) && wordUse.get(w) === 1 && r.names.some((n) => n.includes(w)));
+      if (s <= 0 && !weak) continue;
+      const readable = !typed || readValue(r.type, e.value, unitHint(r)) !== null;
+      if (weak) {
+        if (!readable) continue;
+        s = 0.5;
+      }
       pairs.push({ r, e, s: s * 2 + (readable ? 1 : 0) });
     }
   }

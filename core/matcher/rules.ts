@@ -61,7 +61,21 @@ function sameName(a: string, b: string): boolean {
   return nameWords(a).join('') === nameWords(b).join('');
 }
 
+// Flows send the same kind of record again and again; a verdict never changes a resolved rule.
+const resolved = new Map<string, ResolvedRule[]>();
+
 export function resolveRules(input: Record<string, unknown>, rules: MatchRule[] = []): ResolvedRule[] {
+  const key = JSON.stringify([input, rules]);
+  let hit = resolved.get(key);
+  if (!hit) {
+    hit = resolveRulesFresh(input, rules);
+    if (resolved.size > 1000) resolved.clear();
+    if (key.length < 8192) resolved.set(key, hit);
+  }
+  return hit;
+}
+
+function resolveRulesFresh(input: Record<string, unknown>, rules: MatchRule[]): ResolvedRule[] {
   const fields = flattenInput(input);
   const used = new Set<MatchRule>();
   const out: ResolvedRule[] = [];

@@ -12,6 +12,8 @@ function plain(ch: string): string {
 
 /** NFKC with typographic punctuation made ASCII; keeps case and length-ish shape. */
 export function nfkc(s: string): string {
+  // Printable ASCII is already in normal form and has no typographic punctuation.
+  if (/^[\x20-\x7e\t\r\n]*$/.test(s)) return s;
   return s.normalize('NFKC').replace(TYPOGRAPHIC, plain);
 }
 
@@ -23,6 +25,7 @@ export function fold(s: string): string {
 /** Strips wrapping a model adds around a value: quotes, backticks, markdown emphasis, a final period. */
 export function unwrap(s: string): string {
   let t = s.trim();
+  if (!/^[*_`"']|[*_`"'.;,]$/.test(t)) return t;
   for (;;) {
     const before = t;
     t = t.replace(/^(\*\*|__|\*|_|`|"|')(.*)\1$/s, '$2').trim();

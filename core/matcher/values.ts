@@ -3,7 +3,7 @@
 import { type DateValue, parseDate } from './dates';
 import { type Mention, scanMentions } from './mentions';
 import { parseNumber } from './numbers';
-import { fold, stem, unwrap } from './text-fold';
+import { fold, nfkc, stem, unwrap } from './text-fold';
 import type { FieldType } from './types';
 import { measureOf, unitId } from './units';
 
@@ -95,7 +95,7 @@ export function readValue(type: FieldType, value: unknown, unitHint?: string): T
     if (type === 'text' || type === 'enum') return { type: 'text', ...textForm(raw), raw };
     return null;
   }
-  const text = unwrap(raw);
+  const text = unwrap(nfkc(raw));
   if (type === 'text' || type === 'enum') return { type: 'text', ...textForm(text), raw: text };
   if (type === 'boolean') {
     const b = BOOL_WORDS[fold(text)];
