@@ -3,8 +3,8 @@
 //   GET  <admin>/llmops-review/pending/:id        one open review
 //   POST <admin>/llmops-review/:id/decision       {decision, payload?, comment?, checklist?}
 // Reading needs the `llmops-review.read` permission, deciding `llmops-review.write` (a user
-// with `read` / `*` in settings.js adminAuth gets them as usual). The reviewer is the logged-in
-// user, never a name from the request body.
+// with `read` / `*` in settings.js adminAuth gets them as usual): no login → 401, logged in
+// without write → 403. The reviewer is the logged-in user, never a name from the request body.
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import type { DecisionInput, DecisionResult, ReviewView } from '../../core/review';
@@ -59,6 +59,27 @@ function intParam(v: unknown, fallback: number, max: number): number {
   return Number.isFinite(n) && n >= 0 ? Math.min(n, max) : fallback;
 }
 
+/** Does a token's scope grant `llmops-review.write`? The same reading as Node-RED's own check. */
+export function scopeCanWrite(scope: unknown): boolean {
+  if (Array.isArray(scope)) return scope.some(scopeCanWrite);
+  return scope === '*' || scope === 'write' || scope === '*.write' || scope === 'llmops-review.write';
+}
+
+type Middleware = (req: Request, res: Response, next: () => void) => void;
+
+/**
+ * Node-RED answers a missing permission with 401, as for a missing login. A logged-in user
+ * who may read but not decide gets 403, so a client can tell "log in" from "not allowed".
+ */
+const forbidReadOnly: Middleware = (req, res, next) => {
+  const info = (req as Request & { authInfo?: { scope?: unknown } }).authInfo;
+  if (info && !scopeCanWrite(info.scope)) {
+    res.status(403).json({ code: 'forbidden', reason: 'deciding a review needs the llmops-review.write permission' });
+    return;
+  }
+  next();
+};
+
 export function serveAdminApi(RED: NodeAPI): void {
   const app = RED.httpAdmin as unknown as object;
   if (!app || servedApps.has(app)) return;
@@ -101,7 +122,7 @@ export function serveAdminApi(RED: NodeAPI): void {
     res.json({ ...v, node: nodeInfo(d) });
   });
 
-  RED.httpAdmin.post('/llmops-review/:id/decision', write, async (req: Request, res: Response) => {
+  RED.httpAdmin.post('/llmops-review/:id/decision', read, forbidReadOnly, write, async (req: Request, res: Response) => {
     await allReady();
     const body = (req.body ?? {}) as Record<string, unknown>;
     const id = String(req.params.id);

@@ -135,11 +135,11 @@ export class NodeRed {
     return fetch(this.url + pathname, { ...init, headers });
   }
 
-  /** Logs in with the admin API's password grant and returns the access token. */
+  /** Logs in with the admin API's password grant (scope = the user's permissions); returns the token. */
   async login(username: string, password: string): Promise<string> {
     const res = await this.fetch('/auth/token', {
       method: 'POST',
-      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username, password }),
+      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '', username, password }),
     });
     if (res.status !== 200) throw new Error(`login ${username}: HTTP ${res.status}`);
     return ((await res.json()) as { access_token: string }).access_token;
