@@ -3,3 +3,4 @@ export { matchIO } from './matcher';
 export { MatcherInputError } from './guard';
 export type { FieldStatus, FieldType, FieldVerdict, MatchOptions, MatchRule, Tolerance, Verification } from './types';
 export { FIELD_TYPES } from './types';
+export { rulesFromDialog, type DialogRuleRow } from './dialog-rules';

@@ -158,6 +158,7 @@ export function matchIO(inputData: unknown, output: unknown, options: MatchOptio
   return {
     match,
     score: checked === 0 ? 1 : matched / checked,
+    mismatches: failing.length,
     summary: match ? 'Match confirmed' : `${plural(failing.length, 'mismatch')}: ${failing.map((f) => f.reason).join('; ')}`,
     fields,
     format: parsed.format,

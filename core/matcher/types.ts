@@ -44,6 +44,8 @@ export interface Verification {
   match: boolean;
   /** Fraction of checked fields that match, 0..1. */
   score: number;
+  /** Fields that fail the match (mismatch, missing, unverifiable, and extra in strict mode). */
+  mismatches: number;
   summary: string;
   fields: FieldVerdict[];
   format: OutputFormat;
