@@ -8,9 +8,12 @@ import { helper, nodeModule } from '../test/helpers/helper';
 import type { Runner } from './matcher';
 
 type AnyNode = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+const SPIED = ['log', 'status', 'warn', 'error', 'debug', 'trace', 'send'];
 
 export async function startMatcherFlow(): Promise<Runner> {
   const matcher = nodeModule('io-matcher/io-matcher.js');
+  const proto = (helper as AnyNode)._NodePrototype;
+  const plain = Object.fromEntries(SPIED.map((k) => [k, proto[k]]));
   await helper.load(matcher, [
     { id: 'm', type: 'llmops-io-matcher', inputProperty: 'inputData', rules: [], strict: false, wires: [['ok'], ['bad']] },
     { id: 'ok', type: 'helper' },
@@ -32,7 +35,10 @@ export async function startMatcherFlow(): Promise<Runner> {
   // The helper wraps send/status/error of every node in sinon spies that record each call;
   // that would cost as much as the matcher itself. Take them off so the runtime is the plain
   // one, and hear done(err) through this node's own error method, which Node-RED calls with it.
-  (helper as AnyNode)._sandbox.restore();
+  Object.assign(proto, plain);
+  (helper as AnyNode)._logSpy?.restore?.();
+  // Node-RED copies send onto each wired node when it is created.
+  for (const n of [m, ok, bad]) if (Object.prototype.hasOwnProperty.call(n, 'send')) n.send = proto.send;
   const reportError = m.error.bind(m);
   m.error = (err: unknown, msg?: AnyNode) => {
     if (msg && waiting.has(msg._benchSeq)) settle(msg, err instanceof Error ? err : new Error(String((err as AnyNode)?.message ?? err)));

@@ -87,12 +87,22 @@ export const GENERIC_NAME_WORDS = new Set(['id', 'name', 'value', 'number', 'lev
  * ("flowrate"), 1 one name's words all inside the other's ("Shipping cost" ⊃ "shipping").
  * 0 means it does not name the field.
  */
+const joined = new WeakMap<string[], [string, string]>();
+function joins(ws: string[]): [string, string] {
+  let j = joined.get(ws);
+  if (!j) {
+    j = [ws.join(' '), ws.join('')];
+    joined.set(ws, j);
+  }
+  return j;
+}
+
 export function nameScore(keyWords: string[], fieldWords: string[]): number {
   if (keyWords.length === 0 || fieldWords.length === 0) return 0;
-  const a = keyWords.join(' ');
-  const b = fieldWords.join(' ');
+  const [a, aCompact] = joins(keyWords);
+  const [b, bCompact] = joins(fieldWords);
   if (a === b) return 3;
-  if (keyWords.join('') === fieldWords.join('')) return 2;
+  if (aCompact === bCompact) return 2;
   const [small, large] = keyWords.length <= fieldWords.length ? [keyWords, fieldWords] : [fieldWords, keyWords];
   // A field named only by a generic word ("total") is still named by "total price".
   if (small.every((w) => large.includes(w)) && (small === fieldWords || small.some((w) => !GENERIC_NAME_WORDS.has(w)))) return 1;

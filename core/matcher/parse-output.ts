@@ -163,18 +163,19 @@ const INLINE_SPLIT_RE = /\s*[,;|]\s*(?=[\p{L}][\p{L}\p{N} _()/-]{0,30}:\s)/u;
 const KEY_UNIT_RE = /^(.*?)\s*[([]\s*([^)\]]{1,12})\s*[)\]]\s*$/;
 
 function lineEntry(line: string): Entry | null {
-  const body = line.replace(/\*\*|__/g, '').replace(LEAD_RE, '');
+  const body = (line.includes('**') || line.includes('__') ? line.replace(/\*\*|__/g, '') : line).replace(LEAD_RE, '');
   // A colon or "=" separates key and value before a dash does ("Sure — values: …").
   const m = (/^[^:=]*:\/\//.test(body) ? null : COLON_RE.exec(body)) ?? DASH_RE.exec(body);
   if (!m) return null;
   // "Done. Quantity: 5": the key is what follows the last sentence end.
-  let key = m[1].split(/[.!?]\s+/).pop()!.trim().replace(/^[`"']|[`"']$/g, '');
+  let key = /[.!?]\s/.test(m[1]) ? m[1].split(/[.!?]\s+/).pop()!.trim() : m[1].trim();
+  if (/^[`"']|[`"']$/.test(key)) key = key.replace(/^[`"']|[`"']$/g, '');
   let value = m[2];
   if (!value || /^\/\//.test(value) || /^\d{2}\b/.test(value) && /\d$/.test(key)) return null; // a heading, a URL, a time
   if (!key || key.split(/\s+/).length > 6 || /[.!?]$/.test(key)) return null;
   // A sentence with a colon in it is prose, not a field.
   if (value.split(/\s+/).length > 8) return null;
-  const unit = KEY_UNIT_RE.exec(key);
+  const unit = key.includes('(') || key.includes('[') ? KEY_UNIT_RE.exec(key) : null;
   if (unit) {
     key = unit[1];
     if (/^[-+]?[\d.,]+$/.test(value.trim())) value = `${value.trim()} ${unit[2]}`;

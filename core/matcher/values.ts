@@ -60,8 +60,23 @@ function fromMention(type: FieldType, m: Mention, unitHint?: string): Typed | nu
 
 export { fromMention };
 
-/** A whole value read as `type`; null when it does not read as that type. */
+// The same short values ("Free", "5", "40 L/min") come back in message after message.
+const memo = new Map<string, Typed | null>();
+
+/** A whole value read as `type`; null when it does not read as that type. Results are shared: do not mutate. */
 export function readValue(type: FieldType, value: unknown, unitHint?: string): Typed | null {
+  if (typeof value !== 'string' || value.length > 200) return readValueFresh(type, value, unitHint);
+  const key = `${type}\u0000${unitHint ?? ''}\u0000${value}`;
+  let hit = memo.get(key);
+  if (hit === undefined) {
+    hit = readValueFresh(type, value, unitHint);
+    if (memo.size > 5000) memo.clear();
+    memo.set(key, hit);
+  }
+  return hit;
+}
+
+function readValueFresh(type: FieldType, value: unknown, unitHint?: string): Typed | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>;
