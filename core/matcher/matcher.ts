@@ -10,6 +10,9 @@ import { type ResolvedRule, resolveRules } from './rules';
 import type { FieldVerdict, MatchOptions, Verification } from './types';
 import { type Typed, readValue, show } from './values';
 
+/** Qualifiers that make a name mean another thing: "Return temp" is not "supply temp". */
+const CONTRASTS = new Set(['supply', 'return', 'inlet', 'outlet', 'intake', 'exhaust', 'minimum', 'maximum', 'upper', 'lower', 'primary', 'secondary', 'hot', 'cold', 'input', 'output', 'previou', 'old', 'new', 'actual', 'ambient', 'internal', 'external', 'averag', 'peak']);
+
 /** Keys a model adds to talk about the answer rather than state it; never "extra" fields. */
 const CHATTER_KEYS = new Set([
   'note', 'notes', 'comment', 'comments', 'explanation', 'reasoning', 'summary', 'remark', 'remarks', 'disclaimer',
@@ -36,7 +39,11 @@ function assignEntries(rules: ResolvedRule[], entries: Entry[]): Map<ResolvedRul
       let s = 0;
       for (const n of r.names) s = Math.max(s, nameScore(e.words, n) * 2, nameScore(e.pathWords, n) * 2 - 1);
       const typed = r.type !== 'text' && r.type !== 'enum';
-      const weak = s <= 0 && typed && e.words.some((w) => !GENERIC_NAME_WORDS.has(w) && wordUse.get(w) === 1 && r.names.some((n) => n.includes(w)));
+      const weak =
+        s <= 0 &&
+        typed &&
+        e.words.some((w) => !GENERIC_NAME_WORDS.has(w) && wordUse.get(w) === 1 && r.names.some((n) => n.includes(w))) &&
+        !e.words.some((w) => CONTRASTS.has(w) && !r.names.some((n) => n.includes(w)));
       if (s <= 0 && !weak) continue;
       const readable = !typed || readValue(r.type, e.value, unitHint(r)) !== null;
       if (weak) {
@@ -102,6 +109,17 @@ function verdictFromProse(r: ResolvedRule, f: ProseFinding | undefined): FieldVe
   return { ...base, actual: f.said, status: 'mismatch', reason: `${r.field}: expected ${expectedText(r)}, output says "${f.said}"` };
 }
 
+/** An output entry that states a field of its own (not chatter, not a sentence with a colon). */
+function isExtraField(e: Entry): boolean {
+  if (isEmpty(e.value) || e.words.length === 0 || CHATTER_KEYS.has(e.words.join(' '))) return false;
+  if (e.source && (e.words.length > 4 || (typeof e.value === 'string' && e.value.split(/\s+/).length > 8))) return false;
+  return true;
+}
+
+function isShortValue(e: Entry): boolean {
+  return typeof e.value !== 'string' || e.value.trim().split(/\s+/).length <= 3;
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 'es'}`;
 }
@@ -117,8 +135,9 @@ export function matchIO(inputData: unknown, output: unknown, options: MatchOptio
   const byRule = assignEntries(rules, parsed.entries);
   const assigned = new Set(byRule.values());
 
+  // A line that names another field keeps its value; other lines ("Note: …") are prose again.
   let prose = parsed.prose;
-  for (const e of parsed.entries) if (!assigned.has(e) && e.source) prose += '\n' + e.source;
+  for (const e of parsed.entries) if (!assigned.has(e) && e.source && !(isExtraField(e) && isShortValue(e))) prose += '\n' + e.source;
   const unverifiable = rules.filter((r) => r.expected === null);
   const forProse = rules.filter((r) => r.expected !== null && !byRule.has(r));
   const proseFindings = forProse.length ? searchProse(prose, forProse, rules) : new Map<ResolvedRule, ProseFinding>();
@@ -139,9 +158,7 @@ export function matchIO(inputData: unknown, output: unknown, options: MatchOptio
     fields.push(e ? verdictFromEntry(r, e) : verdictFromProse(r, proseFindings.get(r)));
   }
   for (const e of parsed.entries) {
-    if (assigned.has(e) || isEmpty(e.value) || CHATTER_KEYS.has(e.words.join(' ')) || e.words.length === 0) continue;
-    // A sentence with a colon in it ("Adjust CDU 1: flow 320 L/min, …") is prose, not a field.
-    if (e.source && (e.words.length > 4 || (typeof e.value === 'string' && e.value.split(/\s+/).length > 8))) continue;
+    if (assigned.has(e) || !isExtraField(e)) continue;
     fields.push({ field: e.key, expected: undefined, actual: e.value, status: 'extra', reason: `${e.key}: in the output (${show(null, e.value)}) but not in the input` });
   }
 

@@ -173,6 +173,8 @@ function lineEntry(line: string): Entry | null {
   let value = m[2];
   if (!value || /^\/\//.test(value) || /^\d{2}\b/.test(value) && /\d$/.test(key)) return null; // a heading, a URL, a time
   if (!key || key.split(/\s+/).length > 6 || /[.!?]$/.test(key)) return null;
+  // "Result: product: Laptop": the first label introduces the pair.
+  if (/^[\p{L}][\p{L}\p{N} _-]{0,30}:\s/u.test(value)) return lineEntry(value);
   // A sentence with a colon in it is prose, not a field.
   if (value.split(/\s+/).length > 8) return null;
   const unit = key.includes('(') || key.includes('[') ? KEY_UNIT_RE.exec(key) : null;
