@@ -118,6 +118,23 @@ describe('llmops-io-matcher node', () => {
     assert.equal(r.port, 2);
   });
 
+  it('sends the example flow\'s right answer to output 1 and its wrong answer to output 2', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const example: AnyNode[] = require('../../examples/io-matcher.json');
+    const node = example.find((n) => n.type === 'llmops-io-matcher');
+    await helper.load(matcher, flow({ rules: node.rules, strict: node.strict }));
+    const ports = [];
+    for (const inject of example.filter((n) => n.type === 'inject')) {
+      const inputData = JSON.parse(inject.props.find((p: AnyNode) => p.p === 'inputData').v);
+      const r = await exchange({ inputData, payload: inject.payload });
+      ports.push([inject.name, r.port, r.out.verification.summary]);
+    }
+    assert.deepEqual(ports, [
+      ['Right answer (prose)', 1, 'Match confirmed'],
+      ['Wrong answer (quantity 15, $5 shipping)', 2, '2 mismatches: quantity: expected 5, output says 15; shipping: expected Free, output says $5.00'],
+    ]);
+  });
+
   describe('bad input ends in an error, not a verdict', () => {
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ['no inputData', { payload: 'Quantity: 5' }, /msg\.inputData is empty/],
