@@ -34,14 +34,21 @@ const OWN_PROPS = new Set(['_msgid', 'payload', 'inputData', 'verification', 'ma
 
 export const CHANGED_TOPIC = 'llmops-review/changed';
 
+/**
+ * A decision for an open review. A settled review coming from an upstream Human Review node
+ * (two stages in a row) also has an id and a decision, but it has been decided: it is new
+ * work for this node, not a decision.
+ */
 function isDecision(v: unknown): v is DecisionInput {
-  return typeof v === 'object' && v !== null && typeof (v as DecisionInput).id === 'string' && 'decision' in v;
+  return typeof v === 'object' && v !== null && typeof (v as DecisionInput).id === 'string' && 'decision' in v && !('decidedAt' in v);
 }
 
 /** The msg's other properties as JSON, so any context store can keep them. */
 function carryOf(msg: ReviewMsg): Record<string, unknown> {
   const carry: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(msg)) if (!OWN_PROPS.has(k)) carry[k] = v;
+  // An upstream stage's verdict stays with the msg, beside this stage's msg.review.
+  if (msg.review !== undefined) carry.previousReview = msg.review;
   return JSON.parse(JSON.stringify(carry));
 }
 

@@ -245,6 +245,16 @@ describe('llmops-human-review node', () => {
     assert.equal(got[1].length, 0);
   });
 
+  it('opens a new review for a msg already approved by an upstream Human Review node, keeping that verdict', async () => {
+    const { rv, next } = await load();
+    const upstream = { id: 'up-1', decision: 'approve', reviewer: 'ana', decidedAt: 1, history: [] };
+    const id = await submit(rv, { review: upstream });
+    rv.receive({ review: { id, decision: 'approve', reviewer: 'ben' } });
+    const out = await next(1);
+    assert.equal(out.review.reviewer, 'ben');
+    assert.deepEqual((out as any).previousReview, upstream);
+  });
+
   it('reports an unknown review id as an error', async () => {
     const { rv, errors } = await load();
     rv.receive({ review: { id: 'nope', decision: 'approve' } });
