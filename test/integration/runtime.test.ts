@@ -19,6 +19,13 @@ describe('Node-RED runtime with the suite installed', function () {
     await nr.dispose();
   });
 
+  it('runs the Node-RED major version this run targets', async () => {
+    const r = await nr.request('GET', '/settings', undefined, { accept: 'application/json' });
+    assert.equal(r.status, 200);
+    const major = process.env.LLMOPS_NODE_RED_MAJOR ?? '4';
+    assert.equal(String(r.json.version).split('.')[0], major, `Node-RED ${r.json.version}`);
+  });
+
   it('lists every registered type, enabled and without error (GET /nodes)', async () => {
     const r = await nr.request('GET', '/nodes', undefined, { accept: 'application/json' });
     assert.equal(r.status, 200);
