@@ -61,6 +61,13 @@ describe('Human Review sidebar in the editor (Chromium)', function () {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   });
 
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      await page.screenshot({ path: path.join(ARTIFACTS, `review-sidebar-FAILED-${name}.png`) }).catch(() => undefined);
+    }
+  });
+
   after(async () => {
     await browser?.close();
     await red?.stop();
@@ -91,5 +98,43 @@ describe('Human Review sidebar in the editor (Chromium)', function () {
     await card.waitFor({ state: 'detached', timeout: 15_000 });
     await page.locator('.red-ui-flow-node-status-label', { hasText: 'no reviews pending' }).waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'review-sidebar-approved.png') });
+  });
+
+  async function openReview(flowLpm: number): Promise<string> {
+    const before = (await (await red!.fetch('/llmops-review/pending')).json()) as { items: { id: string }[] };
+    await red!.fetch('/llmops-test/review', {
+      method: 'POST',
+      body: JSON.stringify({ node: 'gate', payload: { unit: 'CDU-1', flowLpm }, inputData: { unit: 'CDU-1', flowLpm: 305 } }),
+    });
+    const seen = new Set(before.items.map((i) => i.id));
+    return waitFor(async () => {
+      const p = (await (await red!.fetch('/llmops-review/pending')).json()) as { items: { id: string }[] };
+      return p.items.find((i) => !seen.has(i.id))?.id;
+    }, 10_000, 'a new review');
+  }
+
+  it('releases an output edited in the sidebar with the edit listed', async () => {
+    const rid = await openReview(340);
+    const card = page.locator(`.llmops-review-item[data-review-id="${rid}"]`);
+    await card.waitFor({ state: 'visible', timeout: 20_000 });
+    await card.locator('button.llmops-review-editbtn').click();
+    await card.locator('textarea.llmops-review-edit').fill(JSON.stringify({ unit: 'CDU-1', flowLpm: 318 }));
+    await card.locator('.llmops-review-checklist input[type=checkbox]').check();
+    await card.locator('button.llmops-review-editbtn').click();
+    const line = await waitFor(() => readOutputs(red!.userDir).find((l) => l.review.id === rid), 15_000, 'the edited review');
+    assert.equal(line.port, 1);
+    assert.deepEqual(line.payload, { unit: 'CDU-1', flowLpm: 318 });
+    assert.deepEqual(line.review.edits, [{ path: 'flowLpm', kind: 'changed', from: 340, to: 318 }]);
+  });
+
+  it('rejects from the sidebar with the comment as the reason', async () => {
+    const rid = await openReview(400);
+    const card = page.locator(`.llmops-review-item[data-review-id="${rid}"]`);
+    await card.waitFor({ state: 'visible', timeout: 20_000 });
+    await card.locator('input.llmops-review-comment').fill('400 L/min is above the CDU-1 pump limit');
+    await card.locator('button.llmops-review-reject').click();
+    const line = await waitFor(() => readOutputs(red!.userDir).find((l) => l.review.id === rid), 15_000, 'the rejected review');
+    assert.equal(line.port, 2);
+    assert.equal(line.review.comment, '400 L/min is above the CDU-1 pump limit');
   });
 });
