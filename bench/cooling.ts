@@ -1,0 +1,136 @@
+// bench:cooling: the same twin and workload under three cooling controllers (issue 8):
+//   fixed      what plants run today: supply 30 °C, flow PI holding a 10 K return rise;
+//   reactive   the same flow PI, and a supply PI on the hottest GPU (target 80 °C);
+//   proactive  Thermal Predictor + Coolant Valve (core/cooling).
+// Prints one JSON object; writes SVG plots to --out.
+//
+//   npm run bench:cooling -- --trace FILE [--rate-scale N] [--servers N] [--seed N] [--json] [--out DIR]
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_PREDICTOR } from '../core/cooling/predictor';
+import { DEFAULT_VALVE } from '../core/cooling/valve';
+import { twinParams } from '../core/twin/params';
+import { loadAzureTrace, rateScale } from '../core/twin/workload';
+import { BASELINE_TUNING, runCooling, simpleScaler, type ControllerName, type RunResult } from './cooling-run';
+import { svgChart } from './svg-plot';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const DEFAULT_TRACE = resolve(__dirname, '../../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv');
+const trace = arg('trace', DEFAULT_TRACE);
+const scale = Number(arg('rate-scale', '10'));
+const servers = Number(arg('servers', '16'));
+const seed = Number(arg('seed', '1'));
+const perServer = Number(arg('per-server', '5.5'));
+const outDir = arg('out', '');
+const asJson = process.argv.includes('--json');
+
+if (!existsSync(trace)) {
+  console.error(`trace not found: ${trace} (pass --trace FILE)`);
+  process.exit(2);
+}
+
+const params = twinParams({ cluster: { servers, initialActiveServers: Math.ceil(servers / 2) }, workload: { rateScale: scale } });
+const workload = rateScale(loadAzureTrace(trace), scale, seed, params.workload.jitterS);
+const periodS = 10;
+const predictor = { ...DEFAULT_PREDICTOR };
+const valve = { ...DEFAULT_VALVE };
+
+const t0 = Date.now();
+const runs = {} as Record<ControllerName, RunResult>;
+for (const controller of ['fixed', 'reactive', 'proactive'] as ControllerName[]) {
+  runs[controller] = runCooling(params, workload, seed, {
+    controller,
+    periodS,
+    tuning: BASELINE_TUNING,
+    predictor,
+    valve,
+    plan: simpleScaler(perServer, 2, servers),
+    liquidShare: params.thermal.liquidShare,
+    plotEveryS: 10,
+  });
+}
+const wallS = (Date.now() - t0) / 1000;
+
+const pct = (a: number, b: number) => (100 * (b - a)) / b;
+const row = (r: RunResult) => ({
+  coolingKWh: r.coolingKWh,
+  pumpKWh: r.summary.energy.pumpKWh,
+  chillerKWh: r.summary.energy.chillerKWh,
+  secondsAbove83C: r.secondsAbove83C,
+  throttleEvents: r.throttleEvents,
+  peakGpuC: r.peakGpuC,
+  meanSupplyC: r.meanSupplyC,
+  meanFlowLpm: r.meanFlowLpm,
+  itKWh: r.summary.energy.itKWh,
+  sloAttainmentPct: r.summary.requests.sloAttainmentPct,
+});
+const pro = runs.proactive;
+const result = {
+  bench: 'cooling',
+  trace,
+  workload: workload.name,
+  requests: workload.requests.length,
+  rateScale: scale,
+  seed,
+  periodS,
+  fixed: row(runs.fixed),
+  reactive: row(runs.reactive),
+  proactive: { ...row(pro), valveReasons: pro.valveReasons },
+  savingPct: pct(pro.coolingKWh, runs.fixed.coolingKWh),
+  savingVsReactivePct: pct(pro.coolingKWh, runs.reactive.coolingKWh),
+  predictor: { maeC: pro.forecasts?.maeC ?? null, scored: pro.forecasts?.scored ?? 0, horizonS: predictor.horizonS, target: predictor.target, model: predictor.model },
+  persistence: { maeC: pro.forecasts?.persistenceMaeC ?? null },
+  maeRatio: pro.forecasts?.maeC != null && pro.forecasts.persistenceMaeC ? pro.forecasts.maeC / pro.forecasts.persistenceMaeC : null,
+  acceptance: {
+    saving20PctVsFixed: pct(pro.coolingKWh, runs.fixed.coolingKWh) >= 20,
+    zeroThrottle: pro.throttleEvents === 0,
+    lessThanReactive: pro.coolingKWh < runs.reactive.coolingKWh,
+    noMoreSecondsAbove83C: pro.secondsAbove83C <= runs.reactive.secondsAbove83C,
+    maeAtMost07Persistence: pro.forecasts?.maeC != null && pro.forecasts.persistenceMaeC != null && pro.forecasts.maeC <= 0.7 * pro.forecasts.persistenceMaeC,
+  },
+  params: {
+    twin: params,
+    fleetPlan: simpleScaler(perServer, 2, servers).name,
+    baselines: BASELINE_TUNING,
+    predictor,
+    valve,
+  },
+  wallClockS: wallS,
+  plots: [] as string[],
+};
+
+if (outDir) {
+  mkdirSync(outDir, { recursive: true });
+  const colors: Record<ControllerName, string> = { fixed: '#888', reactive: '#d60', proactive: '#06c' };
+  const pts = (name: ControllerName, key: keyof RunResult['series'][number]) =>
+    runs[name].series.map((p) => [p.t, p[key] as number] as [number, number]);
+  const names = ['fixed', 'reactive', 'proactive'] as ControllerName[];
+  const file = join(outDir, 'cooling.svg');
+  writeFileSync(file, svgChart(`bench:cooling — ${workload.name}`, [
+    { title: 'Hottest GPU', unit: '°C', series: names.map((n) => ({ name: n, values: pts(n, 'gpuMaxC'), color: colors[n] })), refs: [{ value: 83, label: '83 °C target' }] },
+    { title: 'Supply temperature setpoint', unit: '°C', series: names.map((n) => ({ name: n, values: pts(n, 'supplySetpointC'), color: colors[n] })) },
+    { title: 'Flow setpoint', unit: 'L/min', series: names.map((n) => ({ name: n, values: pts(n, 'flowSetpointLpm'), color: colors[n] })) },
+    { title: 'Cooling power (pump + chiller)', unit: 'kW', series: names.map((n) => ({ name: n, values: pts(n, 'coolingKW'), color: colors[n] })) },
+  ]));
+  const pfile = join(outDir, 'cooling-predictor.svg');
+  const shifted = pro.series.filter((p) => p.forecastC !== null).map((p) => [p.t + predictor.horizonS, p.forecastC as number] as [number, number]);
+  const high = pro.series.filter((p) => p.forecastHighC !== null).map((p) => [p.t + predictor.horizonS, p.forecastHighC as number] as [number, number]);
+  writeFileSync(pfile, svgChart(`Thermal Predictor, ${predictor.horizonS} s ahead (proactive run)`, [
+    {
+      title: 'Hottest GPU: actual and forecast (plotted at the time it was for)', unit: '°C', series: [
+        { name: 'actual', values: pts('proactive', 'gpuMaxC'), color: '#000' },
+        { name: 'forecast', values: shifted, color: '#06c' },
+        { name: 'interval high', values: high, color: '#06c', dashed: true },
+      ], refs: [{ value: 83, label: '83 °C' }],
+    },
+    { title: 'Servers powered (fleet plan)', unit: 'count', series: [{ name: 'servers', values: pts('proactive', 'servers'), color: '#080' }] },
+  ]));
+  result.plots.push(file, pfile);
+}
+
+console.log(asJson ? JSON.stringify(result) : JSON.stringify({ ...result, params: '(see --json)' }, null, 2));

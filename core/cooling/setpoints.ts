@@ -1,0 +1,76 @@
+// The Coolant Valve's decision: flow and supply-temperature setpoints for the heat that is
+// coming. Feed-forward: the flow that carries the predicted heat at a loop ΔT
+// (Q = 0.0694 kW/(L/min·K) · flow · ΔT). Feedback: the forecast of the hottest GPU at the
+// current setpoints, minus what the supply and the coolant rise contribute, is the GPU's own
+// rise above its coolant; the supply is then set so that the forecast's upper bound lands on
+// the target. Among the ΔT choices, the one with the least pump + chiller power wins: warmer
+// supply and less flow while the GPUs have headroom.
+
+import { chillerKW, feedForwardFlow, hotCoolantOffsetK, pumpKW, type PlantModel, type ValveLimits } from './plant';
+
+export interface SetpointInput {
+  /** Upper bound of the hottest-GPU forecast at the assumed supply and flow (°C). */
+  predictedGpuC: number;
+  /** The supply temperature that forecast assumed (°C). */
+  assumedSupplyC: number;
+  /** The flow that forecast assumed (L/min). */
+  assumedFlowLpm: number;
+  /** Heat into the liquid loop now and coming (kW); the larger is used. */
+  heatKW: number;
+  /** Heat at the time of the forecast's assumption (kW), for the coolant-rise part of it. */
+  heatNowKW: number;
+}
+
+export interface SetpointGoal {
+  /** Hottest GPU target (°C), ≤ 83 for an H100. */
+  gpuTargetC: number;
+  /** Fixed loop ΔT (K), or null to choose the ΔT with the least power. */
+  deltaTK: number | null;
+  /** The supply floor the limits allow now (dew point included) (°C). */
+  supplyFloorC: number;
+}
+
+export interface SetpointChoice {
+  flowLpm: number;
+  supplyC: number;
+  deltaTK: number;
+  /** Predicted pump + chiller power at the choice (kW). */
+  powerKW: number;
+  /** GPU rise above its coolant the choice was made for (K). */
+  gpuRiseK: number;
+  /** No choice keeps the forecast under the target: the most cooling the limits allow. */
+  infeasible: boolean;
+}
+
+/** The least-power flow and supply that keep the forecast hottest GPU at or under the target. */
+export function chooseSetpoints(inp: SetpointInput, goal: SetpointGoal, lim: ValveLimits, plant: PlantModel): SetpointChoice {
+  const heat = Math.max(inp.heatKW, inp.heatNowKW, 0);
+  const rise = inp.predictedGpuC - inp.assumedSupplyC - hotCoolantOffsetK(plant, inp.heatNowKW, inp.assumedFlowLpm);
+  const floor = Math.max(lim.supplyMinC, goal.supplyFloorC);
+  const candidates: number[] = [];
+  if (goal.deltaTK !== null) candidates.push(clamp(feedForwardFlow(plant, heat, goal.deltaTK), lim.flowMinLpm, lim.flowMaxLpm));
+  else for (let f = lim.flowMinLpm; f <= lim.flowMaxLpm + 1e-9; f += 5) candidates.push(f);
+  let best: SetpointChoice | null = null;
+  for (const flow of candidates) {
+    const supply = Math.min(lim.supplyMaxC, goal.gpuTargetC - rise - hotCoolantOffsetK(plant, heat, flow));
+    if (supply < floor) continue;
+    const power = pumpKW(plant, flow) + chillerKW(plant, heat, supply);
+    if (!best || power < best.powerKW - 1e-9) {
+      best = { flowLpm: flow, supplyC: supply, deltaTK: heat / (plant.waterKWPerLpmK * flow), powerKW: power, gpuRiseK: rise, infeasible: false };
+    }
+  }
+  if (best) return best;
+  const flow = lim.flowMaxLpm;
+  return {
+    flowLpm: flow,
+    supplyC: floor,
+    deltaTK: heat / (plant.waterKWPerLpmK * flow),
+    powerKW: pumpKW(plant, flow) + chillerKW(plant, heat, floor),
+    gpuRiseK: rise,
+    infeasible: true,
+  };
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}
