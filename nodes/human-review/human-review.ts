@@ -92,11 +92,16 @@ export default function register(RED: NodeAPI) {
       if (points.length) influx.writePoints(points);
     };
 
+    // Editors are told at most every 200 ms: a burst of 10,000 reviews is one refresh, not 10,000.
+    let publishTimer: NodeJS.Timeout | undefined;
     const changed = () => {
       const n = desk.size;
       if (n === 0) status.idle(RED._('human-review.status.none'));
       else status.busy(RED._('human-review.status.pending', { n: compact(n) }));
-      RED.comms.publish(CHANGED_TOPIC, { node: node.id, pending: n }, false);
+      publishTimer ??= setTimeout(() => {
+        publishTimer = undefined;
+        RED.comms.publish(CHANGED_TOPIC, { node: node.id, pending: desk.size }, false);
+      }, 200);
     };
 
     const desk = new ReviewDesk({
@@ -205,6 +210,7 @@ export default function register(RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      if (publishTimer) clearTimeout(publishTimer);
       removeFromApi();
       status.dispose();
       desk
