@@ -201,6 +201,31 @@ export class OpcuaSession extends EventEmitter {
     this.setState('disconnected');
   }
 
+  /**
+   * Creates this client's own certificate now (it is otherwise made on the first connection) and
+   * returns its file, so that a server administrator can trust it before anything connects.
+   */
+  async ensureCertificate(): Promise<string> {
+    const ua = this.loadOpcua();
+    const client = ua.OPCUAClient.create({
+      applicationName: this.opts.applicationName ?? 'node-red-contrib-llmops',
+      clientCertificateManager: await this.certificateManager(),
+    });
+    await client.createDefaultCertificate();
+    return client.certificateFile as string;
+  }
+
+  private async certificateManager(): Promise<any> {
+    const ua = this.loadOpcua();
+    const cm = new ua.OPCUACertificateManager({
+      rootFolder: this.opts.pkiDir,
+      automaticallyAcceptUnknownCertificate: !!this.opts.trustUnknownServerCertificate,
+      disableFileWatchers: true,
+    });
+    await cm.initialize();
+    return cm;
+  }
+
   // ---- the connection loop -------------------------------------------------------------------
 
   private async run(): Promise<void> {
@@ -237,12 +262,7 @@ export class OpcuaSession extends EventEmitter {
   private async connectOnce(): Promise<{ lost: Promise<unknown> }> {
     const ua = this.loadOpcua();
     const o = this.opts;
-    const certificateManager = new ua.OPCUACertificateManager({
-      rootFolder: o.pkiDir,
-      automaticallyAcceptUnknownCertificate: !!o.trustUnknownServerCertificate,
-      disableFileWatchers: true,
-    });
-    await certificateManager.initialize();
+    const certificateManager = await this.certificateManager();
     let signalLost!: (reason: unknown) => void;
     const lost = new Promise<unknown>((resolve) => (signalLost = resolve));
     this.signalLost = signalLost;

@@ -1,13 +1,14 @@
-// Node `llmops-sensor`: the Sensing stage. Normalises readings (from msg now; the facility twin
-// and OPC UA subscriptions are further sources), renders them as text a person reads, and
-// optionally stores them in InfluxDB through the shared writer of an `llmops-influxdb` node.
+// Node `llmops-sensor`: the Sensing stage. Normalises readings from its source (msg, the facility
+// twin's five layers, or an OPC UA subscription: see sources.ts), renders them as text a person
+// reads, and optionally stores them in InfluxDB through the shared writer of an `llmops-influxdb` node.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Layer, Reading } from '../../core/telemetry/catalogue';
 import { describeReadings, RangeOverrides } from '../../core/telemetry/describe';
 import { describeRejected, normaliseReadings } from '../../core/telemetry/normalise';
 import { readingToPoint } from '../../core/influx/points';
 import type { InfluxConfigNode } from '../influxdb/influxdb';
-import { compact, messageOf, StatusLine } from '../shared/status';
+import { compact, messageOf, StatusLine, type Tone } from '../shared/status';
+import { opcuaSource, twinSource, type OpcuaItemRow, type Source } from './sources';
 
 interface RangeRow {
   metric: string;
@@ -17,7 +18,15 @@ interface RangeRow {
 }
 
 interface SensorDef extends NodeDef {
-  source: 'msg';
+  source: 'msg' | 'twin' | 'opcua';
+  /** twin: the llmops-facility node and the seconds between reading sets (0: only on input). */
+  facility?: string;
+  interval?: string | number;
+  /** opcua: the llmops-opcua-endpoint node, the items, and the subscription's timing. */
+  endpoint?: string;
+  items?: OpcuaItemRow[];
+  samplingInterval?: string | number;
+  publishingInterval?: string | number;
   metric: string;
   layer: Layer | '';
   unit: string;
@@ -63,6 +72,9 @@ export default function register(RED: NodeAPI) {
     if (def.influx && !influx) status.error(RED._('sensor.status.no-influx'));
     let count = 0;
     let rejectedTotal = 0;
+    const source = def.source === 'twin' || def.source === 'opcua' ? def.source : 'msg';
+    let sourceTone: Tone | undefined;
+    let sourceText = '';
     const influxNote = () => {
       if (!influx) return '';
       const s = influx.stats();
@@ -71,15 +83,72 @@ export default function register(RED: NodeAPI) {
       return ' · InfluxDB';
     };
     const showStatus = () => {
-      const text = RED._('sensor.status.readings', { n: compact(count) }) + (rejectedTotal ? ' · ' + RED._('sensor.status.rejected', { n: compact(rejectedTotal) }) : '') + influxNote();
+      const counts = RED._('sensor.status.readings', { n: compact(count) }) + (rejectedTotal ? ' · ' + RED._('sensor.status.rejected', { n: compact(rejectedTotal) }) : '') + influxNote();
+      // A live source leads with its own state (twin clock, OPC UA outage); its problems outrank ours.
+      // The twin's status is long already (clock, servers, IT and cooling kW): counts only when something is off.
+      const text = !sourceText ? counts : source === 'twin' && sourceTone === 'ok' && !rejectedTotal ? sourceText + twinInfluxNote() : sourceText + ' · ' + counts;
       const s = influx?.stats().state;
-      if (s === 'dropping') status.error(text);
-      else if (s === 'buffering' || rejectedTotal) status.warn(text);
+      if (sourceTone === 'error' || s === 'dropping') status.error(text);
+      else if (sourceTone === 'busy' || sourceTone === 'idle') status.set(sourceTone, text);
+      else if (sourceTone === 'warn' || s === 'buffering' || rejectedTotal) status.warn(text);
       else status.ok(text);
+    };
+    const twinInfluxNote = () => {
+      const s = influx?.stats().state;
+      return s === 'buffering' || s === 'dropping' ? influxNote() : '';
     };
     const unsubscribe = influx?.onState(() => showStatus());
 
+    let lastRejection = '';
+    /** Sends readings that came from a live source (not from an input msg). */
+    const emit = (items: unknown[], topic: string, trusted: boolean) => {
+      let readings: Reading[];
+      let rejected: Array<{ index: number; reason: string }> = [];
+      if (trusted) {
+        readings = items as Reading[];
+      } else {
+        ({ readings, rejected } = normaliseReadings(items, { tags: defaultTags, now: Date.now() }));
+      }
+      count += readings.length;
+      rejectedTotal += rejected.length;
+      if (readings.length > 0) {
+        if (influx) influx.writePoints(toPoints(readings, def.measurementPrefix || ''));
+        node.send({ topic, payload: readings, text: describeReadings(readings, ranges, textLines) } as SensorMsg);
+      }
+      if (rejected.length > 0) {
+        // A live source repeats the same mistake every publish: say it once until it changes.
+        const why = describeRejected(rejected, items.length);
+        if (why !== lastRejection) node.error(why);
+        lastRejection = why;
+      }
+      showStatus();
+    };
+    let live: Source | undefined;
+    const hooks = {
+      emit,
+      state: (tone: Tone, text: string) => {
+        sourceTone = tone;
+        sourceText = text;
+        showStatus();
+      },
+      error: (message: string) => node.error(message),
+    };
+    if (source === 'twin') {
+      live = twinSource(RED, node, def.facility ?? '', Math.max(0, Number(def.interval ?? 5) || 0), hooks);
+    } else if (source === 'opcua') {
+      live = opcuaSource(RED, node, def.endpoint ?? '', def.items ?? [], {
+        samplingMs: Math.max(10, Number(def.samplingInterval) || 500),
+        publishingMs: Math.max(10, Number(def.publishingInterval) || 1000),
+      }, hooks);
+    }
+
     node.on('input', (msg: SensorMsg, send, done) => {
+      if (live) {
+        // With a live source, any input msg is a poll tick: send the current values now.
+        live.poll();
+        done();
+        return;
+      }
       try {
         if (msg.payload === undefined || msg.payload === null) {
           done(new Error(RED._('sensor.errors.no-payload')));
@@ -113,7 +182,12 @@ export default function register(RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       unsubscribe?.();
       status.dispose();
-      done();
+      const l = live;
+      live = undefined;
+      if (!l) return done();
+      l.close()
+        .catch((err) => node.error(messageOf(err)))
+        .finally(done);
     });
   }
 
