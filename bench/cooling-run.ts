@@ -57,6 +57,15 @@ export interface RunOptions {
   liquidShare: number;
   /** Samples kept for the plots, every this many seconds. */
   plotEveryS: number;
+  /** Telemetry history the predictor starts from (what a site has in InfluxDB), oldest first. */
+  history?: HistorySample[];
+  /** Extra predictors run beside the proactive one, scored; those marked `control` also feed the valve. */
+  sidePredictors?: Array<Partial<PredictorOptions> & { control?: boolean }>;
+}
+
+export interface HistorySample {
+  tS: number;
+  readings: Reading[];
 }
 
 export interface SeriesPoint {
@@ -86,6 +95,7 @@ export interface RunResult {
   series: SeriesPoint[];
   /** Forecasts scored against what happened `horizonS` later (proactive only). */
   forecasts: { scored: number; maeC: number | null; persistenceMaeC: number | null } | null;
+  sideForecasts: Array<{ target: string; horizonS: number; scored: number; maeC: number | null; persistenceMaeC: number | null }>;
   valveReasons: Record<string, number>;
 }
 
@@ -93,9 +103,18 @@ export function runCooling(params: TwinParams, workload: Workload, seed: number,
   const twin = new Facility(params, workload, seed);
   const c = params.cooling;
   const tune = o.tuning;
-  const flowPid = new Pid({ kp: tune.flowKp, ki: tune.flowKi, kd: 0, outMin: c.flowMinLpm, outMax: c.flowMaxLpm, direction: 1 }, 150);
+  const flowPid = new Pid({ kp: tune.flowKp, ki: tune.flowKi, kd: 0, outMin: c.flowMinLpm, outMax: c.flowMaxLpm, direction: 1 }, (tune as { flowStartLpm?: number }).flowStartLpm ?? 150);
   const supplyPid = new Pid({ kp: tune.supplyKp, ki: tune.supplyKi, kd: 0, outMin: c.supplyMinC, outMax: c.supplyMaxC, direction: -1 }, tune.fixedSupplyC);
   const predictor = o.controller === 'proactive' ? new ThermalPredictor(o.predictor) : null;
+  // History is timestamped before the run starts, as last week's data would be.
+  const shift = o.history && o.history.length > 0 ? o.history[o.history.length - 1].tS + o.periodS : 0;
+  const warm = (p: ThermalPredictor) => p.warmStart((o.history ?? []).map((h) => ({ tS: h.tS - shift, readings: h.readings })));
+  if (predictor) warm(predictor);
+  const sides = o.controller === 'proactive' ? (o.sidePredictors ?? []).map((opts) => {
+    const p = new ThermalPredictor(opts);
+    warm(p);
+    return { p, control: opts.control === true, last: null as Forecast | null, issued: [] as Array<{ t: number; predicted: number; current: number }>, err: [] as number[], pers: [] as number[] };
+  }) : [];
   const valve = o.controller === 'proactive' ? new CoolantValve(o.valve) : null;
   const series: SeriesPoint[] = [];
   const reasons: Record<string, number> = {};
@@ -141,8 +160,24 @@ export function runCooling(params: TwinParams, workload: Workload, seed: number,
         scoredPers.push(Math.abs(i.current - gpuNow));
       }
       if (f.ready && f.predicted !== null) issued.push({ t, predicted: f.predicted, current: f.current });
+      for (const side of sides) {
+        const sf = side.p.observe(readings, t, valve.lastWritten?.supplyC);
+        side.last = sf;
+        while (side.issued.length > 0 && side.issued[0].t + sf.horizonS <= t) {
+          const i = side.issued.shift() as { t: number; predicted: number; current: number };
+          side.err.push(Math.abs(i.predicted - sf.current));
+          side.pers.push(Math.abs(i.current - sf.current));
+        }
+        if (sf.ready && sf.predicted !== null) side.issued.push({ t, predicted: sf.predicted, current: sf.current });
+      }
       const itKW = sumUntagged(readings, 'server.power');
-      const out = valve.step({ tS: t, forecast: f, heatKW: itKW * o.liquidShare, flowLpm: flowNow, supplyC: supplyNow }, 'auto');
+      // The valve guards against the worst of the forecasts it is wired to (highest upper bound).
+      let control: Forecast = f;
+      for (const side of sides) {
+        const sf = side.last;
+        if (side.control && sf?.ready && sf.interval && (!control.ready || !control.interval || sf.interval.high > control.interval.high)) control = sf;
+      }
+      const out = valve.step({ tS: t, forecast: control, heatKW: itKW * o.liquidShare, flowLpm: flowNow, supplyC: supplyNow }, 'auto');
       reasons[out.reason] = (reasons[out.reason] ?? 0) + 1;
       flowSp = out.flowLpm;
       supplySp = out.supplyTempC;
@@ -181,6 +216,7 @@ export function runCooling(params: TwinParams, workload: Workload, seed: number,
     series,
     forecasts: predictor ? { scored: scoredErr.length, maeC: mean(scoredErr), persistenceMaeC: mean(scoredPers) } : null,
     valveReasons: reasons,
+    sideForecasts: sides.map((x) => ({ target: x.p.o.target, horizonS: x.p.o.horizonS, scored: x.err.length, maeC: mean(x.err), persistenceMaeC: mean(x.pers) })),
   };
 }
 
@@ -238,4 +274,29 @@ export function simpleScaler(perServerReqPerS: number, minServers: number, maxSe
       } else lowSince = tS;
     },
   };
+}
+
+/**
+ * Telemetry history as a site would have it in InfluxDB before the proactive controller is
+ * switched on: the plant running its fixed practice (30 °C supply, flow PI on a 10 K rise) under
+ * another workload. The predictor's warm start reads it; the benchmark's own trace never enters it.
+ */
+export function recordHistory(params: TwinParams, workload: Workload, seed: number, plan: FleetPlan, periodS: number, tuning = BASELINE_TUNING): HistorySample[] {
+  const twin = new Facility(params, workload, seed);
+  const c = params.cooling;
+  const flowPid = new Pid({ kp: tuning.flowKp, ki: tuning.flowKi, kd: 0, outMin: c.flowMinLpm, outMax: c.flowMaxLpm, direction: 1 }, 150);
+  const out: HistorySample[] = [];
+  let heartbeat = 0;
+  for (let t = 0; t < workload.durationS; t += periodS) {
+    const readings = twin.telemetry({ perGpu: false });
+    plan.step(twin, t, readings);
+    out.push({ tS: t, readings });
+    const bms = twin.bmsRead();
+    const flow = flowPid.update(tuning.flowRiseTargetK, (bms['CDU1.ReturnTemperature'] as number) - (bms['CDU1.SupplyTemperature'] as number), periodS);
+    twin.bmsWrite('CDU1.FlowSetpoint', round2(flow));
+    twin.bmsWrite('CDU1.SupplyTemperatureSetpoint', tuning.fixedSupplyC);
+    twin.bmsWrite('CDU1.Heartbeat', ++heartbeat);
+    twin.advance(t + periodS);
+  }
+  return out;
 }

@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_PREDICTOR } from '../core/cooling/predictor';
 import { DEFAULT_VALVE } from '../core/cooling/valve';
 import { twinParams } from '../core/twin/params';
-import { loadAzureTrace, rateScale } from '../core/twin/workload';
-import { BASELINE_TUNING, runCooling, simpleScaler, type ControllerName, type RunResult } from './cooling-run';
+import { loadAzureTrace, rateScale, sineRate } from '../core/twin/workload';
+import { BASELINE_TUNING, recordHistory, runCooling, simpleScaler, type ControllerName, type RunResult } from './cooling-run';
 import { svgChart } from './svg-plot';
 
 function arg(name: string, fallback: string): string {
@@ -37,8 +37,25 @@ if (!existsSync(trace)) {
 const params = twinParams({ cluster: { servers, initialActiveServers: Math.ceil(servers / 2) }, workload: { rateScale: scale } });
 const workload = rateScale(loadAzureTrace(trace), scale, seed, params.workload.jitterS);
 const periodS = 10;
-const predictor = { ...DEFAULT_PREDICTOR };
-const valve = { ...DEFAULT_VALVE };
+const predictor = {
+  ...DEFAULT_PREDICTOR,
+  horizonS: Number(arg('horizon', String(DEFAULT_PREDICTOR.horizonS))),
+  ridge: Number(arg('ridge', String(DEFAULT_PREDICTOR.ridge))),
+  windowS: Number(arg('window', String(DEFAULT_PREDICTOR.windowS))),
+  model: arg('model', DEFAULT_PREDICTOR.model) as 'linear' | 'polynomial',
+  intervalLevel: Number(arg('interval', String(DEFAULT_PREDICTOR.intervalLevel))),
+};
+const controlHorizon = Number(arg('control-horizon', '120'));
+const valve = {
+  ...DEFAULT_VALVE,
+  marginK: Number(arg('margin', String(DEFAULT_VALVE.marginK))),
+  limits: { ...DEFAULT_VALVE.limits, supplyRampCPerMin: Number(arg('supply-ramp', String(DEFAULT_VALVE.limits.supplyRampCPerMin))) },
+  // Without a usable forecast the valve heads for the plant's fixed practice, never warmer than now.
+  safe: { flowLpm: 150, supplyC: BASELINE_TUNING.fixedSupplyC },
+};
+// A week-earlier hour of this site: a different (synthetic, diurnal-like) workload under the fixed practice.
+const historyWorkload = sineRate(45, 20, 1800, { durationS: 3600, seed: seed + 1000 });
+const history = process.argv.includes('--cold') ? [] : recordHistory(params, historyWorkload, seed + 1000, simpleScaler(perServer, 2, servers), periodS);
 
 const t0 = Date.now();
 const runs = {} as Record<ControllerName, RunResult>;
@@ -52,6 +69,13 @@ for (const controller of ['fixed', 'reactive', 'proactive'] as ControllerName[])
     plan: simpleScaler(perServer, 2, servers),
     liquidShare: params.thermal.liquidShare,
     plotEveryS: 10,
+    history,
+    sidePredictors: [
+      { ...predictor, target: 'returnC' },
+      { ...predictor, target: 'rackInletMaxC' },
+      { ...predictor, horizonS: 60 },
+      { ...predictor, horizonS: controlHorizon, control: !process.argv.includes('--single') },
+    ],
   });
 }
 const wallS = (Date.now() - t0) / 1000;
@@ -85,6 +109,7 @@ const result = {
   savingVsReactivePct: pct(pro.coolingKWh, runs.reactive.coolingKWh),
   predictor: { maeC: pro.forecasts?.maeC ?? null, scored: pro.forecasts?.scored ?? 0, horizonS: predictor.horizonS, target: predictor.target, model: predictor.model },
   persistence: { maeC: pro.forecasts?.persistenceMaeC ?? null },
+  otherForecasts: pro.sideForecasts.map((f) => ({ ...f, ratio: f.maeC !== null && f.persistenceMaeC ? f.maeC / f.persistenceMaeC : null })),
   maeRatio: pro.forecasts?.maeC != null && pro.forecasts.persistenceMaeC ? pro.forecasts.maeC / pro.forecasts.persistenceMaeC : null,
   acceptance: {
     saving20PctVsFixed: pct(pro.coolingKWh, runs.fixed.coolingKWh) >= 20,

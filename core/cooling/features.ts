@@ -92,9 +92,14 @@ export interface FeatureOptions {
   maxClockMHz: number;
   /** Exponent of the dynamic power in the clock (dimensionless). */
   clockExponent: number;
+  /**
+   * Liquid-side temperatures as their rise above the supply, and no supply level: a model that
+   * learns what the load does must not learn which supply the plant happened to run at.
+   */
+  relativeTemperatures: boolean;
 }
 
-export const DEFAULT_FEATURES: FeatureOptions = { lagsS: [60, 180], pools: [], maxClockMHz: 1980, clockExponent: 2.4 };
+export const DEFAULT_FEATURES: FeatureOptions = { lagsS: [60, 180], pools: [], maxClockMHz: 1980, clockExponent: 2.4, relativeTemperatures: false };
 
 /** Signals whose recent history leads the heat (their lags and rates are features too). */
 const LEADING = ['queueTokens', 'plannedServers', 'tokensPerS', 'arrivalsPerS', 'gpuPowerMeanW'];
@@ -105,6 +110,8 @@ const LEVELS = [
   'gpuUtilPct', 'gpuPowerMeanW', 'gpuPowerMaxW', 'gpuMaxC', 'hbmMaxC', 'junctionMaxC', 'serverDeltaTMaxK', 'itKW',
   'rackInletMaxC', 'supplyC', 'returnC', 'flowLpm',
 ];
+/** Liquid-side temperatures (°C) that ride on the supply. */
+const LIQUID_TEMPERATURES = new Set(['gpuMaxC', 'hbmMaxC', 'junctionMaxC', 'returnC']);
 
 interface Snapshot {
   t: number;
@@ -146,7 +153,7 @@ export class FeatureBuilder {
 
   /** Names of the features, in vector order. */
   names(): string[] {
-    const n = [...LEVELS, ...this.o.pools.map((p) => `queueTokens.${p}`)];
+    const n = [...this.levels().map((k) => (this.o.relativeTemperatures && LIQUID_TEMPERATURES.has(k) ? `${k}-supplyC` : k)), ...this.o.pools.map((p) => `queueTokens.${p}`)];
     for (const lag of this.o.lagsS) for (const s of LEADING) n.push(`${s}.rate${lag}s`);
     n.push('tokensPerPlannedServer', 'queuePerPlannedServer', 'plannedDynamicW');
     return n;
@@ -157,7 +164,8 @@ export class FeatureBuilder {
     const cur = this.latest;
     if (!cur) return [];
     const s = cur.s;
-    const v = LEVELS.map((k) => s[k]);
+    const rel = this.o.relativeTemperatures;
+    const v = this.levels().map((k) => (rel && LIQUID_TEMPERATURES.has(k) ? s[k] - s.supplyC : s[k]));
     for (const p of this.o.pools) v.push(s[`queueTokens.${p}`]);
     for (const lag of this.o.lagsS) {
       const past = this.at(cur.t - lag);
@@ -168,6 +176,10 @@ export class FeatureBuilder {
     const tokensPer = s.tokensPerS / planned;
     v.push(tokensPer, s.queueTokens / planned, tokensPer * clock);
     return v;
+  }
+
+  private levels(): string[] {
+    return this.o.relativeTemperatures ? LEVELS.filter((k) => k !== 'supplyC') : LEVELS;
   }
 
   /** The oldest kept sample at or after `t` (the closest available to a lag). */

@@ -17,6 +17,9 @@ export const TARGETS = {
   rackInletMaxC: { label: 'hottest rack inlet', unit: '°C' },
 } as const;
 export type TargetName = keyof typeof TARGETS;
+export type Reference = 'coolant' | 'supply' | 'none';
+
+const AUTO_REFERENCE: Record<TargetName, Reference> = { gpuMaxC: 'coolant', hbmMaxC: 'coolant', returnC: 'supply', rackInletMaxC: 'none' };
 
 export interface PredictorOptions {
   target: TargetName;
@@ -32,11 +35,13 @@ export interface PredictorOptions {
   model: ModelKind;
   ridge: number;
   /**
-   * Learn the target relative to the coolant supply temperature: the GPU's rise above its
-   * coolant is what the load decides, the supply is what the valve decides. The forecast then
-   * adds the supply the CDU is heading for (its setpoint when known).
+   * What the target is learnt relative to. The GPU's rise above its own coolant is what the load
+   * decides; the supply temperature and the coolant's rise to the hottest server are what the
+   * valve decides. `coolant`: supply + half the hottest server's coolant ΔT (GPU, HBM);
+   * `supply`: the supply temperature (CDU return); `none` (rack inlet air); `auto` picks by target.
+   * The forecast adds the reference the loop is heading for (the supply setpoint when known).
    */
-  relativeToSupply: boolean;
+  relativeTo: Reference | 'auto';
   /** Coverage of the prediction interval (0–1). */
   intervalLevel: number;
   /** Live errors kept for the interval and the MAE. */
@@ -48,12 +53,13 @@ export const DEFAULT_PREDICTOR: PredictorOptions = {
   target: 'gpuMaxC',
   horizonS: 300,
   sampleS: 10,
-  windowS: 3600,
+  windowS: 7200,
   minSamples: 60,
   refitS: 60,
   model: 'linear',
-  ridge: 0.05,
-  relativeToSupply: true,
+  // Strong on purpose: with ~50 collinear telemetry features, a light penalty refits noise (tuned in bench:cooling).
+  ridge: 10,
+  relativeTo: 'auto',
   intervalLevel: 0.9,
   errorWindow: 120,
   features: {},
@@ -71,8 +77,10 @@ export interface Forecast {
   predicted: number | null;
   current: number;
   interval: { low: number; high: number; level: number } | null;
-  /** Supply temperature the forecast assumes (°C), when relative to supply. */
+  /** Supply temperature the forecast assumes (°C), when relative to supply or coolant. */
   assumedSupplyC: number | null;
+  /** How far above the supply the forecast puts the hottest coolant (K): the loop now. */
+  assumedCoolantOffsetK: number | null;
   model: { kind: ModelKind; samples: number; mae: number | null; persistenceMae: number | null; r2: number | null; scored: number };
 }
 
@@ -85,6 +93,8 @@ interface Issued {
   t: number;
   predicted: number;
   current: number;
+  /** The forecast of the target relative to the supply (= predicted when not relative). */
+  relative: number;
 }
 
 export interface PredictorState {
@@ -95,6 +105,7 @@ export interface PredictorState {
   issued: Issued[];
   errors: number[];
   persistenceErrors: number[];
+  relativeErrors: number[];
   model: FittedModel | null;
   lastFitT: number;
   lastSampleT: number;
@@ -108,6 +119,8 @@ export class ThermalPredictor {
   private issued: Issued[] = [];
   private errors: number[] = [];
   private persistenceErrors: number[] = [];
+  /** Errors of the part the load decides (target − supply): the valve cannot act them away. */
+  private relativeErrors: number[] = [];
   private model: FittedModel | null = null;
   private lastFitT = -Infinity;
   private lastSampleT = -Infinity;
@@ -116,7 +129,8 @@ export class ThermalPredictor {
     this.o = { ...DEFAULT_PREDICTOR, ...options };
     if (!(this.o.horizonS > 0)) throw new RangeError(`horizonS must be > 0, got ${this.o.horizonS}`);
     if (!(this.o.target in TARGETS)) throw new RangeError(`unknown target "${this.o.target}"`);
-    this.features = new FeatureBuilder(this.o.features);
+    if (this.o.relativeTo === 'auto') this.o.relativeTo = AUTO_REFERENCE[this.o.target];
+    this.features = new FeatureBuilder({ relativeTemperatures: this.o.relativeTo !== 'none', ...this.o.features });
   }
 
   /**
@@ -127,8 +141,8 @@ export class ThermalPredictor {
     const s = this.features.add(readings, tS);
     const current = s[this.o.target];
     const supply = s.supplyC;
-    const ref = this.o.relativeToSupply ? supply : 0;
-    this.score(tS, current);
+    const ref = this.reference(s);
+    this.score(tS, current, ref);
     this.resolve(tS, current, ref);
     const x = this.features.vector();
     const sampleDue = tS - this.lastSampleT >= this.o.sampleS - 1e-9;
@@ -137,7 +151,7 @@ export class ThermalPredictor {
       this.pending.push({ t: tS, x, ref });
     }
     if (tS - this.lastFitT >= this.o.refitS && this.train.length >= Math.min(this.o.minSamples, 10)) this.refit(tS);
-    return this.forecast(tS, x, current, supply, supplySetpointC, sampleDue);
+    return this.forecast(tS, x, current, supply, ref - supply, supplySetpointC, sampleDue);
   }
 
   /** Feeds history (oldest first) without issuing forecasts that count in the MAE; then refits. */
@@ -146,7 +160,7 @@ export class ThermalPredictor {
     for (const smp of samples) {
       const s = this.features.add(smp.readings, smp.tS);
       const current = s[this.o.target];
-      const ref = this.o.relativeToSupply ? s.supplyC : 0;
+      const ref = this.reference(s);
       this.resolve(smp.tS, current, ref);
       if (smp.tS - this.lastSampleT >= this.o.sampleS - 1e-9 && Number.isFinite(current) && Number.isFinite(ref)) {
         this.lastSampleT = smp.tS;
@@ -189,6 +203,7 @@ export class ThermalPredictor {
       issued: this.issued,
       errors: this.errors,
       persistenceErrors: this.persistenceErrors,
+      relativeErrors: this.relativeErrors,
       model: this.model,
       lastFitT: Number.isFinite(this.lastFitT) ? this.lastFitT : -1e15,
       lastSampleT: Number.isFinite(this.lastSampleT) ? this.lastSampleT : -1e15,
@@ -199,13 +214,14 @@ export class ThermalPredictor {
   static fromJSON(state: PredictorState, overrides: Partial<PredictorOptions> = {}): ThermalPredictor {
     if (!state || state.version !== 1) throw new TypeError('not a Thermal Predictor state (version 1)');
     const p = new ThermalPredictor({ ...state.options, ...overrides });
-    const sameShape = p.o.target === state.options.target && p.o.horizonS === state.options.horizonS && p.o.relativeToSupply === state.options.relativeToSupply;
+    const sameShape = p.o.target === state.options.target && p.o.horizonS === state.options.horizonS && p.o.relativeTo === state.options.relativeTo;
     if (!sameShape) return p;
     p.train = state.train ?? [];
     p.pending = state.pending ?? [];
     p.issued = state.issued ?? [];
     p.errors = state.errors ?? [];
     p.persistenceErrors = state.persistenceErrors ?? [];
+    p.relativeErrors = state.relativeErrors ?? [];
     p.model = p.o.model === state.options.model ? state.model : null;
     p.lastFitT = state.lastFitT;
     p.lastSampleT = state.lastSampleT;
@@ -213,6 +229,18 @@ export class ThermalPredictor {
   }
 
   // ---- internals ------------------------------------------------------------------------
+
+  /** The reference temperature of a sample (0 when the target is learnt as it is). */
+  private reference(s: Record<string, number>): number {
+    switch (this.o.relativeTo) {
+      case 'coolant':
+        return s.supplyC + (Number.isFinite(s.serverDeltaTMaxK) ? s.serverDeltaTMaxK / 2 : 0);
+      case 'supply':
+        return s.supplyC;
+      default:
+        return 0;
+    }
+  }
 
   /** Pairs features made `horizonS` ago with the target now. */
   private resolve(tS: number, current: number, ref: number): void {
@@ -227,15 +255,15 @@ export class ThermalPredictor {
     while (this.train.length > 0 && this.train[0].t < tS - this.o.windowS) this.train.shift();
   }
 
-  private score(tS: number, current: number): void {
+  private score(tS: number, current: number, ref: number): void {
     const h = this.o.horizonS;
     while (this.issued.length > 0 && this.issued[0].t + h <= tS + 1e-9) {
       const f = this.issued.shift() as Issued;
       if (tS - (f.t + h) > Math.max(this.o.sampleS, 5) * 1.5 || !Number.isFinite(current)) continue;
       this.errors.push(f.predicted - current);
       this.persistenceErrors.push(f.current - current);
-      if (this.errors.length > this.o.errorWindow) this.errors.shift();
-      if (this.persistenceErrors.length > this.o.errorWindow) this.persistenceErrors.shift();
+      if (Number.isFinite(ref)) this.relativeErrors.push(f.relative - (current - ref));
+      for (const a of [this.errors, this.persistenceErrors, this.relativeErrors]) if (a.length > this.o.errorWindow) a.shift();
     }
   }
 
@@ -262,7 +290,7 @@ export class ThermalPredictor {
     return ok;
   }
 
-  private forecast(tS: number, x: number[], current: number, supply: number, setpoint: number | undefined, record: boolean): Forecast {
+  private forecast(tS: number, x: number[], current: number, supply: number, offset: number, setpoint: number | undefined, record: boolean): Forecast {
     const base = {
       target: this.o.target,
       horizonS: this.o.horizonS,
@@ -277,7 +305,7 @@ export class ThermalPredictor {
         scored: this.errors.length,
       },
     };
-    const notReady = (state: Forecast['state']): Forecast => ({ ...base, ready: false, state, predicted: null, interval: null, assumedSupplyC: null });
+    const notReady = (state: Forecast['state']): Forecast => ({ ...base, ready: false, state, predicted: null, interval: null, assumedSupplyC: null, assumedCoolantOffsetK: null });
     if (!Number.isFinite(current)) return notReady('missing-target');
     if (!this.model || this.train.length < this.o.minSamples) return notReady('learning');
     if (!this.columns || this.columns.length !== x.length) this.columns = this.usableColumns();
@@ -285,14 +313,16 @@ export class ThermalPredictor {
     const y = predictModel(this.model, x.filter((_, k) => cols[k]));
     if (!Number.isFinite(y)) return notReady('missing-features');
     let assumed: number | null = null;
+    let assumedOffset: number | null = null;
     let predicted = y;
-    if (this.o.relativeToSupply) {
-      if (!Number.isFinite(supply)) return notReady('missing-features');
+    if (this.o.relativeTo !== 'none') {
+      if (!Number.isFinite(supply) || !Number.isFinite(offset)) return notReady('missing-features');
       assumed = typeof setpoint === 'number' && Number.isFinite(setpoint) ? setpoint : supply;
-      predicted = assumed + y;
+      assumedOffset = offset;
+      predicted = assumed + offset + y;
     }
     if (record) {
-      this.issued.push({ t: tS, predicted, current });
+      this.issued.push({ t: tS, predicted, current, relative: y });
     }
     const half = this.halfWidth();
     return {
@@ -301,13 +331,17 @@ export class ThermalPredictor {
       state: 'ok',
       predicted,
       assumedSupplyC: assumed,
+      assumedCoolantOffsetK: assumedOffset,
       interval: { low: predicted - half, high: predicted + half, level: this.o.intervalLevel },
     };
   }
 
-  /** Half-width of the interval: the level-quantile of recent live |errors|, else of the fit's residuals. */
+  /**
+   * Half-width of the interval: the level-quantile of recent live |errors| (of the load-decided
+   * part when relative to the supply: the supply is the valve's to choose), else of the fit's residuals.
+   */
   private halfWidth(): number {
-    const live = this.errors.map(Math.abs);
+    const live = (this.o.relativeTo !== 'none' ? this.relativeErrors : this.errors).map(Math.abs);
     if (live.length >= 20) return quantile(live, this.o.intervalLevel);
     const m = this.model;
     if (!m || !this.columns) return Number.NaN;

@@ -19,6 +19,11 @@ export interface SetpointInput {
   heatKW: number;
   /** Heat at the time of the forecast's assumption (kW), for the coolant-rise part of it. */
   heatNowKW: number;
+  /**
+   * How far the hottest GPU's coolant sat above the supply in the forecast's assumption (K),
+   * when measured (half the hottest server's coolant ΔT); else the plant's hot-spot factor is used.
+   */
+  coolantOffsetK?: number;
 }
 
 export interface SetpointGoal {
@@ -45,14 +50,18 @@ export interface SetpointChoice {
 /** The least-power flow and supply that keep the forecast hottest GPU at or under the target. */
 export function chooseSetpoints(inp: SetpointInput, goal: SetpointGoal, lim: ValveLimits, plant: PlantModel): SetpointChoice {
   const heat = Math.max(inp.heatKW, inp.heatNowKW, 0);
-  const rise = inp.predictedGpuC - inp.assumedSupplyC - hotCoolantOffsetK(plant, inp.heatNowKW, inp.assumedFlowLpm);
+  const measured = inp.coolantOffsetK !== undefined && Number.isFinite(inp.coolantOffsetK) && inp.coolantOffsetK >= 0 && inp.heatNowKW > 0;
+  // The coolant's rise scales with heat / flow: from what was measured, or from the hot-spot factor.
+  const offsetAt = (flow: number, q: number) =>
+    measured ? ((inp.coolantOffsetK as number) * (inp.assumedFlowLpm / Math.max(1, flow)) * q) / inp.heatNowKW : hotCoolantOffsetK(plant, q, flow);
+  const rise = inp.predictedGpuC - inp.assumedSupplyC - offsetAt(inp.assumedFlowLpm, inp.heatNowKW);
   const floor = Math.max(lim.supplyMinC, goal.supplyFloorC);
   const candidates: number[] = [];
   if (goal.deltaTK !== null) candidates.push(clamp(feedForwardFlow(plant, heat, goal.deltaTK), lim.flowMinLpm, lim.flowMaxLpm));
   else for (let f = lim.flowMinLpm; f <= lim.flowMaxLpm + 1e-9; f += 5) candidates.push(f);
   let best: SetpointChoice | null = null;
   for (const flow of candidates) {
-    const supply = Math.min(lim.supplyMaxC, goal.gpuTargetC - rise - hotCoolantOffsetK(plant, heat, flow));
+    const supply = Math.min(lim.supplyMaxC, goal.gpuTargetC - rise - offsetAt(flow, heat));
     if (supply < floor) continue;
     const power = pumpKW(plant, flow) + chillerKW(plant, heat, supply);
     if (!best || power < best.powerKW - 1e-9) {

@@ -33,7 +33,7 @@ export const DEFAULT_VALVE: ValveConfig = {
   limits: DEFAULT_LIMITS,
   plant: DEFAULT_PLANT,
   gpuTargetC: 83,
-  marginK: 1,
+  marginK: 2,
   deltaTK: null,
   staleAfterS: 60,
   safe: { flowLpm: 400, supplyC: 25 },
@@ -48,6 +48,7 @@ export interface ForecastIn {
   predicted?: unknown;
   interval?: { high?: unknown } | null;
   assumedSupplyC?: unknown;
+  assumedCoolantOffsetK?: unknown;
 }
 
 export interface ValveInput {
@@ -170,6 +171,7 @@ export class CoolantValve {
               assumedFlowLpm: Number.isFinite(measuredFlow) && measuredFlow > 0 ? measuredFlow : fromFlow,
               heatKW: Number.isFinite(heatComing) && heatComing >= 0 ? heatComing : heatNow,
               heatNowKW: heatNow,
+              coolantOffsetK: usable.coolantOffsetK ?? undefined,
             },
             { gpuTargetC: c.gpuTargetC - c.marginK, deltaTK: c.deltaTK, supplyFloorC: floor },
             lim,
@@ -241,7 +243,7 @@ export class CoolantValve {
     };
   }
 
-  private usableForecast(f: ForecastIn | null | undefined, now: number): { upper: number; assumedSupplyC: number | null } | string {
+  private usableForecast(f: ForecastIn | null | undefined, now: number): { upper: number; assumedSupplyC: number | null; coolantOffsetK: number | null } | string {
     if (!f || typeof f !== 'object') return 'missing';
     if (f.ready === false) return 'not-ready';
     const predicted = num(f.predicted);
@@ -251,7 +253,8 @@ export class CoolantValve {
     const high = num(f.interval?.high);
     const upper = Number.isFinite(high) && high >= predicted ? high : predicted + this.c.defaultIntervalK;
     const assumed = num(f.assumedSupplyC);
-    return { upper, assumedSupplyC: Number.isFinite(assumed) ? assumed : null };
+    const offset = num(f.assumedCoolantOffsetK);
+    return { upper, assumedSupplyC: Number.isFinite(assumed) ? assumed : null, coolantOffsetK: Number.isFinite(offset) ? offset : null };
   }
 }
 
