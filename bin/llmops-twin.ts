@@ -30,8 +30,9 @@ Options:
                         LLMOPS_TWIN_USERS=name:password,name2:password2
   --no-anonymous        refuse anonymous sessions
   --pki DIR             PKI folder (node-opcua-pki layout: own/, trusted/, rejected/, issuers/);
-                        default ~/.llmops-twin/pki. Trust a client by copying its certificate
-                        into DIR/trusted/certs (rejected ones land in DIR/rejected)
+                        default ~/.llmops-twin/pki. Trust a client by moving its certificate
+                        from DIR/rejected to DIR/trusted/certs, then restart llmops-twin.
+                        Clients must trust DIR/own/certs/llmops-twin.pem
   --trust-unknown-clients
                         accept any client certificate (demo and tests only)
   --status-every S      print a status line every S wall-clock seconds (default 10, 0 = never)
