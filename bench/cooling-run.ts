@@ -10,6 +10,8 @@ import type { Reading } from '../core/telemetry/catalogue';
 import { Facility, type FacilitySummary } from '../core/twin/facility';
 import type { TwinParams } from '../core/twin/params';
 import type { Workload } from '../core/twin/workload';
+import { profileFromTwinLaws } from '../core/energy/profile';
+import { TwinControlLoop, type LoopOptions } from '../core/energy/twin-loop';
 
 export type ControllerName = 'fixed' | 'reactive' | 'proactive';
 
@@ -39,11 +41,13 @@ export const BASELINE_TUNING: BaselineTuning = {
   gpuFilterS: 20,
 };
 
-/** The fleet plan every run shares: a scaler that a Cluster Scaler node would replace. */
+/** The fleet plan every run shares: who decides the server count (and clocks) beside the cooling. */
 export interface FleetPlan {
   /** Called every period with the twin; sets the server count. */
   step(twin: Facility, tS: number, readings: Reading[]): void;
   name: string;
+  /** A plan that runs its own loop advances the twin itself (e.g. the energy controllers, every second). */
+  attach?(twin: Facility): { run(untilS: number): void };
 }
 
 export interface RunOptions {
@@ -101,6 +105,7 @@ export interface RunResult {
 
 export function runCooling(params: TwinParams, workload: Workload, seed: number, o: RunOptions): RunResult {
   const twin = new Facility(params, workload, seed);
+  const driver = o.plan?.attach?.(twin) ?? { run: (u: number) => twin.advance(u) };
   const c = params.cooling;
   const tune = o.tuning;
   const flowPid = new Pid({ kp: tune.flowKp, ki: tune.flowKi, kd: 0, outMin: c.flowMinLpm, outMax: c.flowMaxLpm, direction: 1 }, (tune as { flowStartLpm?: number }).flowStartLpm ?? 150);
@@ -201,7 +206,7 @@ export function runCooling(params: TwinParams, workload: Workload, seed: number,
         forecastHighC: lastForecast?.interval?.high ?? null,
       });
     }
-    twin.advance(Math.min(end, t + o.periodS));
+    driver.run(Math.min(end, t + o.periodS));
   }
   const summary = twin.summary();
   return {
@@ -283,6 +288,7 @@ export function simpleScaler(perServerReqPerS: number, minServers: number, maxSe
  */
 export function recordHistory(params: TwinParams, workload: Workload, seed: number, plan: FleetPlan, periodS: number, tuning = BASELINE_TUNING): HistorySample[] {
   const twin = new Facility(params, workload, seed);
+  const driver = plan.attach?.(twin) ?? { run: (u: number) => twin.advance(u) };
   const c = params.cooling;
   const flowPid = new Pid({ kp: tuning.flowKp, ki: tuning.flowKi, kd: 0, outMin: c.flowMinLpm, outMax: c.flowMaxLpm, direction: 1 }, 150);
   const out: HistorySample[] = [];
@@ -296,7 +302,29 @@ export function recordHistory(params: TwinParams, workload: Workload, seed: numb
     twin.bmsWrite('CDU1.FlowSetpoint', round2(flow));
     twin.bmsWrite('CDU1.SupplyTemperatureSetpoint', tuning.fixedSupplyC);
     twin.bmsWrite('CDU1.Heartbeat', ++heartbeat);
-    twin.advance(t + periodS);
+    driver.run(t + periodS);
   }
   return out;
+}
+
+/**
+ * The fleet plan from the suite's energy controllers (core/energy): the Cluster Scaler alone
+ * (`scalerOnly`), or with the Queue Batcher and GPU DVFS. The scaler projects the load over a
+ * server's 180 s start-up, so its `plan.servers` moves before the heat does.
+ */
+export function energyPlan(params: TwinParams, maxServers: number, scalerOnly: boolean): FleetPlan {
+  const opts: LoopOptions = {
+    profile: profileFromTwinLaws(params),
+    scaler: { maxServers, minServers: 1 },
+    batcher: scalerOnly ? false : {},
+    dvfs: scalerOnly ? false : {},
+  };
+  return {
+    name: scalerOnly ? 'Cluster Scaler (core/energy)' : 'Cluster Scaler + Queue Batcher + GPU DVFS (core/energy)',
+    step() {},
+    attach(twin) {
+      const loop = new TwinControlLoop(twin, opts);
+      return { run: (u: number) => loop.run(u) };
+    },
+  };
 }

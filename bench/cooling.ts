@@ -12,7 +12,7 @@ import { DEFAULT_PREDICTOR } from '../core/cooling/predictor';
 import { DEFAULT_VALVE } from '../core/cooling/valve';
 import { twinParams } from '../core/twin/params';
 import { loadAzureTrace, rateScale, sineRate } from '../core/twin/workload';
-import { BASELINE_TUNING, recordHistory, runCooling, simpleScaler, type ControllerName, type RunResult } from './cooling-run';
+import { BASELINE_TUNING, energyPlan, recordHistory, runCooling, simpleScaler, type ControllerName, type FleetPlan, type RunResult } from './cooling-run';
 import { svgChart } from './svg-plot';
 
 function arg(name: string, fallback: string): string {
@@ -37,6 +37,8 @@ if (!existsSync(trace)) {
 const params = twinParams({ cluster: { servers, initialActiveServers: Math.ceil(servers / 2) }, workload: { rateScale: scale } });
 const workload = rateScale(loadAzureTrace(trace), scale, seed, params.workload.jitterS);
 const periodS = 10;
+const planName = arg('plan', 'scaler');
+const makePlan = (): FleetPlan => (planName === 'simple' ? simpleScaler(perServer, 2, servers) : energyPlan(params, servers, planName !== 'energy'));
 const predictor = {
   ...DEFAULT_PREDICTOR,
   horizonS: Number(arg('horizon', String(DEFAULT_PREDICTOR.horizonS))),
@@ -55,7 +57,7 @@ const valve = {
 };
 // A week-earlier hour of this site: a different (synthetic, diurnal-like) workload under the fixed practice.
 const historyWorkload = sineRate(45, 20, 1800, { durationS: 3600, seed: seed + 1000 });
-const history = process.argv.includes('--cold') ? [] : recordHistory(params, historyWorkload, seed + 1000, simpleScaler(perServer, 2, servers), periodS);
+const history = process.argv.includes('--cold') ? [] : recordHistory(params, historyWorkload, seed + 1000, makePlan(), periodS);
 
 const t0 = Date.now();
 const runs = {} as Record<ControllerName, RunResult>;
@@ -66,7 +68,7 @@ for (const controller of ['fixed', 'reactive', 'proactive'] as ControllerName[])
     tuning: BASELINE_TUNING,
     predictor,
     valve,
-    plan: simpleScaler(perServer, 2, servers),
+    plan: makePlan(),
     liquidShare: params.thermal.liquidShare,
     plotEveryS: 10,
     history,
@@ -120,7 +122,7 @@ const result = {
   },
   params: {
     twin: params,
-    fleetPlan: simpleScaler(perServer, 2, servers).name,
+    fleetPlan: makePlan().name,
     baselines: BASELINE_TUNING,
     predictor,
     valve,
