@@ -5,10 +5,9 @@ import type { IPoint } from 'influx';
 import type { Reading } from '../telemetry/catalogue';
 
 export function readingToPoint(r: Reading, measurementPrefix = ''): IPoint {
-  return {
-    measurement: measurementPrefix + r.layer,
-    tags: { ...r.tags, metric: r.metric, unit: r.unit },
-    fields: { value: r.value },
-    timestamp: r.ts,
-  };
+  const tags: Record<string, string> = {};
+  for (const k in r.tags) tags[k] = r.tags[k];
+  tags.metric = r.metric;
+  tags.unit = r.unit;
+  return { measurement: measurementPrefix + r.layer, tags, fields: { value: r.value }, timestamp: r.ts };
 }

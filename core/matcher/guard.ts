@@ -2,6 +2,7 @@
 // and the node's job is to stop the flow with a clear error instead (done(err) → Catch node).
 
 import { FIELD_TYPES, type MatchRule } from './types';
+import { isPlainObject } from '../guards/plain-object';
 
 export const DEFAULT_MAX_TEXT_LENGTH = 1024 * 1024;
 const MAX_DEPTH = 8;
@@ -19,11 +20,7 @@ export class MatcherInputError extends Error {
   }
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
+export { isPlainObject };
 
 function isBinary(v: unknown): boolean {
   return Buffer.isBuffer(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer;

@@ -3,6 +3,7 @@
 // good readings of the same batch are kept.
 import { LAYERS, Layer, METRICS, Reading } from './catalogue';
 import { canonicalUnit, KNOWN_UNITS } from './units';
+import { isPlainObject } from '../guards/plain-object';
 
 export interface NormaliseDefaults {
   /** Metric used for bare numbers. */
@@ -46,11 +47,6 @@ export function preview(value: unknown): string {
 
 class ReadingError extends Error {}
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || Buffer.isBuffer(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
 
 function toValue(raw: unknown): number {
   if (typeof raw === 'boolean') return raw ? 1 : 0;
@@ -73,29 +69,64 @@ function toTimestamp(raw: unknown, now: number): number {
   return Math.round(ms);
 }
 
-function toTags(raw: unknown, defaults: Record<string, string> | undefined): Record<string, string> {
-  const tags: Record<string, string> = Object.create(null);
-  const add = (src: Record<string, unknown>) => {
-    for (const key of Object.keys(src)) {
-      if (UNSAFE_KEYS.has(key)) throw new ReadingError(`tag name "${key}" is not allowed`);
-      const v = src[key];
-      if (v === undefined || v === null) continue;
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        throw new ReadingError(`tag "${key.slice(0, 40)}" must be a string or number, not ${preview(v)}`);
-      }
-      const s = String(v);
-      if (key.length > 64 || s.length > MAX_TAG_LENGTH) throw new ReadingError(`tag "${key.slice(0, 40)}" is too long`);
-      tags[key] = s;
+function hasUnsafeKey(o: object): string | undefined {
+  for (const k of UNSAFE_KEYS) if (Object.prototype.hasOwnProperty.call(o, k)) return k;
+  return undefined;
+}
+
+function addTags(tags: Record<string, string>, src: Record<string, unknown>): void {
+  const unsafe = hasUnsafeKey(src);
+  if (unsafe) throw new ReadingError(`tag name "${unsafe}" is not allowed`);
+  for (const key in src) {
+    if (!Object.prototype.hasOwnProperty.call(src, key)) continue;
+    const v = src[key];
+    if (v === undefined || v === null) continue;
+    const t = typeof v;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') {
+      throw new ReadingError(`tag "${key.slice(0, 40)}" must be a string or number, not ${preview(v)}`);
     }
-  };
-  if (defaults) add(defaults);
+    const s = t === 'string' ? (v as string) : String(v);
+    if (key.length > 64 || s.length > MAX_TAG_LENGTH) throw new ReadingError(`tag "${key.slice(0, 40)}" is too long`);
+    tags[key] = s;
+  }
+}
+
+function toTags(raw: unknown, defaults: Record<string, string> | undefined): Record<string, string> {
+  // A plain {} is safe here: every source was checked for __proto__/constructor/prototype first.
+  const tags: Record<string, string> = {};
+  if (defaults) addTags(tags, defaults);
   if (raw !== undefined && raw !== null) {
     if (!isPlainObject(raw)) throw new ReadingError(`tags must be an object, not ${preview(raw)}`);
-    add(raw);
+    addTags(tags, raw);
   }
-  if (Object.keys(tags).length > MAX_TAGS) throw new ReadingError(`more than ${MAX_TAGS} tags`);
-  // A plain object again, so the reading serialises and compares like any other.
-  return { ...tags };
+  let n = 0;
+  for (const _k in tags) n++;
+  if (n > MAX_TAGS) throw new ReadingError(`more than ${MAX_TAGS} tags`);
+  return tags;
+}
+
+/** Metric names seen before, with what the catalogue says of them (a batch repeats a few names). */
+const metricCache = new Map<string, { known?: (typeof METRICS)[string] }>();
+const unitCache = new Map<string, string | undefined>();
+
+function checkMetric(metric: unknown): (typeof METRICS)[string] | undefined {
+  if (typeof metric === 'string') {
+    const hit = metricCache.get(metric);
+    if (hit) return hit.known;
+    if (METRIC_NAME.test(metric)) {
+      const known = Object.prototype.hasOwnProperty.call(METRICS, metric) ? METRICS[metric] : undefined;
+      if (metricCache.size < 10000) metricCache.set(metric, { known });
+      return known;
+    }
+  }
+  throw new ReadingError(`metric ${preview(metric)} is not a valid name (letters, digits, "._-", up to 128)`);
+}
+
+function checkUnit(unitIn: string): string | undefined {
+  if (unitCache.has(unitIn)) return unitCache.get(unitIn);
+  const u = canonicalUnit(unitIn);
+  if (unitCache.size < 1000) unitCache.set(unitIn, u);
+  return u;
 }
 
 function normaliseOne(item: unknown, d: NormaliseDefaults): Reading {
@@ -110,9 +141,8 @@ function normaliseOne(item: unknown, d: NormaliseDefaults): Reading {
     metric = d.metric;
     rawValue = item;
   } else if (isPlainObject(item)) {
-    for (const key of Object.keys(item)) {
-      if (UNSAFE_KEYS.has(key)) throw new ReadingError(`property "${key}" is not allowed in a reading`);
-    }
+    const unsafe = hasUnsafeKey(item);
+    if (unsafe) throw new ReadingError(`property "${unsafe}" is not allowed in a reading`);
     metric = item.metric ?? d.metric;
     rawValue = item.value;
     rawUnit = item.unit;
@@ -124,16 +154,13 @@ function normaliseOne(item: unknown, d: NormaliseDefaults): Reading {
   } else {
     throw new ReadingError(`${preview(item)} is not a reading: send a number or {metric, value, unit?, layer?, ts?, tags?}`);
   }
-  if (typeof metric !== 'string' || !METRIC_NAME.test(metric)) {
-    throw new ReadingError(`metric ${preview(metric)} is not a valid name (letters, digits, "._-", up to 128)`);
-  }
+  const known = checkMetric(metric);
   const value = toValue(rawValue);
-  const known = Object.prototype.hasOwnProperty.call(METRICS, metric) ? METRICS[metric] : undefined;
 
   const unitIn = rawUnit ?? known?.unit ?? d.unit;
   if (unitIn === undefined) throw new ReadingError(`metric "${metric}" is not in the catalogue, so it needs a unit`);
   if (typeof unitIn !== 'string') throw new ReadingError(`unit ${preview(unitIn)} is not a string`);
-  const unit = canonicalUnit(unitIn);
+  const unit = checkUnit(unitIn);
   if (!unit) throw new ReadingError(`unit ${preview(unitIn)} is unknown (known: ${KNOWN_UNITS.join(', ')})`);
 
   const layerIn = rawLayer ?? known?.layer ?? d.layer;
@@ -143,7 +170,7 @@ function normaliseOne(item: unknown, d: NormaliseDefaults): Reading {
   }
   return {
     layer: layerIn as Layer,
-    metric,
+    metric: metric as string,
     value,
     unit,
     ts: toTimestamp(rawTs, d.now),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as vm from 'vm';
 import { describeRejected, normaliseReadings } from '../../../core/telemetry/normalise';
 
 const now = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -8,6 +9,19 @@ describe('normaliseReadings', () => {
     const { readings, rejected } = normaliseReadings({ metric: 'gpu.temperature', value: 78.4, tags: { gpu: 3, rack: 'R2' } }, { now });
     assert.deepEqual(rejected, []);
     assert.deepEqual(readings, [{ layer: 'gpu', metric: 'gpu.temperature', value: 78.4, unit: '°C', ts: now, tags: { gpu: '3', rack: 'R2' } }]);
+  });
+
+  it('accepts readings built in another realm, as a Function node builds them', () => {
+    const foreign = vm.runInNewContext('[{ metric: "gpu.power", value: 400, tags: { gpu: "1" } }]');
+    const { readings, rejected } = normaliseReadings(foreign, { now });
+    assert.deepEqual(rejected, []);
+    assert.equal(readings[0].value, 400);
+    assert.deepEqual(readings[0].tags, { gpu: '1' });
+  });
+
+  it('refuses class instances and maps, which are not readings', () => {
+    const { rejected } = normaliseReadings([new Map([['value', 1]]), new Date()], { now });
+    assert.equal(rejected.length, 2);
   });
 
   it('turns a bare number into a reading of the configured metric', () => {
