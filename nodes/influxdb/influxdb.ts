@@ -1,6 +1,7 @@
 // Config node `llmops-influxdb`: owns one batched, outage-proof writer per database connection
 // and shares it with every node that stores telemetry or audit events. Users register to see
 // the connection state on their own status.
+import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { IPoint } from 'influx';
@@ -60,7 +61,8 @@ export default function register(RED: NodeAPI) {
       createDatabase: def.createDatabase !== false,
     });
     const batchSize = int(def.batchSize, 5000, 1, 100000);
-    const spillDir = path.join(RED.settings.userDir || process.cwd(), 'llmops', 'influx-spill');
+    // Node-RED always has a user directory; embedded runtimes without one spill to the temp folder.
+    const spillDir = path.join(RED.settings.userDir || path.join(os.tmpdir(), 'node-red-llmops'), 'llmops', 'influx-spill');
     const writer = new BufferedInfluxWriter({
       sink,
       isTransient,
