@@ -188,6 +188,17 @@ export class FeatureBuilder {
     return undefined;
   }
 
+  /** The kept samples, for a saved predictor state (lags need the recent past). */
+  toJSON(): { history: Snapshot[]; last: Record<string, number> } {
+    return { history: this.history, last: this.last };
+  }
+
+  restore(state: { history?: Snapshot[]; last?: Record<string, number> } | undefined): void {
+    if (!state) return;
+    this.history.splice(0, this.history.length, ...(state.history ?? []));
+    Object.assign(this.last, state.last ?? {});
+  }
+
   /** Current value of one signal (NaN if never seen). */
   signal(name: string): number {
     return this.latest?.s[name] ?? Number.NaN;

@@ -109,6 +109,7 @@ export interface PredictorState {
   model: FittedModel | null;
   lastFitT: number;
   lastSampleT: number;
+  features?: ReturnType<FeatureBuilder['toJSON']>;
 }
 
 export class ThermalPredictor {
@@ -207,6 +208,7 @@ export class ThermalPredictor {
       model: this.model,
       lastFitT: Number.isFinite(this.lastFitT) ? this.lastFitT : -1e15,
       lastSampleT: Number.isFinite(this.lastSampleT) ? this.lastSampleT : -1e15,
+      features: this.features.toJSON(),
     };
   }
 
@@ -225,6 +227,7 @@ export class ThermalPredictor {
     p.model = p.o.model === state.options.model ? state.model : null;
     p.lastFitT = state.lastFitT;
     p.lastSampleT = state.lastSampleT;
+    p.features.restore(state.features);
     return p;
   }
 

@@ -45,6 +45,8 @@ export interface SetpointChoice {
   gpuRiseK: number;
   /** No choice keeps the forecast under the target: the most cooling the limits allow. */
   infeasible: boolean;
+  /** A limit (supply ceiling or floor) bounded the choice. */
+  atLimit: boolean;
 }
 
 /** The least-power flow and supply that keep the forecast hottest GPU at or under the target. */
@@ -61,11 +63,12 @@ export function chooseSetpoints(inp: SetpointInput, goal: SetpointGoal, lim: Val
   else for (let f = lim.flowMinLpm; f <= lim.flowMaxLpm + 1e-9; f += 5) candidates.push(f);
   let best: SetpointChoice | null = null;
   for (const flow of candidates) {
-    const supply = Math.min(lim.supplyMaxC, goal.gpuTargetC - rise - offsetAt(flow, heat));
+    const wanted = goal.gpuTargetC - rise - offsetAt(flow, heat);
+    const supply = Math.min(lim.supplyMaxC, wanted);
     if (supply < floor) continue;
     const power = pumpKW(plant, flow) + chillerKW(plant, heat, supply);
     if (!best || power < best.powerKW - 1e-9) {
-      best = { flowLpm: flow, supplyC: supply, deltaTK: heat / (plant.waterKWPerLpmK * flow), powerKW: power, gpuRiseK: rise, infeasible: false };
+      best = { flowLpm: flow, supplyC: supply, deltaTK: heat / (plant.waterKWPerLpmK * flow), powerKW: power, gpuRiseK: rise, infeasible: false, atLimit: wanted > lim.supplyMaxC };
     }
   }
   if (best) return best;
@@ -77,6 +80,7 @@ export function chooseSetpoints(inp: SetpointInput, goal: SetpointGoal, lim: Val
     powerKW: pumpKW(plant, flow) + chillerKW(plant, heat, floor),
     gpuRiseK: rise,
     infeasible: true,
+    atLimit: true,
   };
 }
 

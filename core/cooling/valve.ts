@@ -199,7 +199,7 @@ export class CoolantValve {
     const rateLimited = !first && (Math.abs(flow - aim.flowLpm) > 1e-9 || Math.abs(supply - aim.supplyC) > 1e-9);
     const flowLimited = clamp(flow, lim.flowMinLpm, lim.flowMaxLpm);
     const supplyLimited = clamp(supply, floor, lim.supplyMaxC);
-    const clamped = flowLimited !== flow || supplyLimited !== supply || clamp(aim.flowLpm, lim.flowMinLpm, lim.flowMaxLpm) !== aim.flowLpm || clamp(aim.supplyC, floor, lim.supplyMaxC) !== aim.supplyC;
+    const clamped = (choice?.atLimit ?? false) || flowLimited !== flow || supplyLimited !== supply || clamp(aim.flowLpm, lim.flowMinLpm, lim.flowMaxLpm) !== aim.flowLpm || clamp(aim.supplyC, floor, lim.supplyMaxC) !== aim.supplyC;
     flow = flowLimited;
     supply = supplyLimited;
     if (commit && mode !== 'advisory') this.last = { flowLpm: flow, supplyC: supply, tS: now };
