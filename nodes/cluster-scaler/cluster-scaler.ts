@@ -1,0 +1,194 @@
+// Node `llmops-cluster-scaler`: the cluster level of DynamoLLM. From the cluster's recent load
+// and its trend it chooses how many servers to keep powered, with headroom for a server's
+// start-up time: out early, in by draining, within min/max and a cooldown (core/energy/scaler.ts
+// decides; this file maps config and msgs). Load comes in msgs or from the facility twin; the
+// target goes to the twin or out as a msg only. Fed nothing, it holds the current count.
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { EnergyInputError } from '../../core/energy/errors';
+import { profileFromTwinLaws } from '../../core/energy/profile';
+import { ClusterScaler, type ClusterLoad, type ScaleDecision } from '../../core/energy/scaler';
+import { DEFAULT_PARAMS } from '../../core/twin/params';
+import type { Completion, IntervalSample } from '../../core/twin/facility';
+import type { FacilityConfigNode, FacilityTick } from '../facility/facility';
+import { messageOf, StatusLine } from '../shared/status';
+
+interface ScalerDef extends NodeDef {
+  source: 'msg' | 'twin';
+  actuator: 'twin' | 'message';
+  facility?: string;
+  minServers: string | number;
+  maxServers: string | number;
+  bootS: string | number;
+  cooldownS: string | number;
+  periodS: string | number;
+  headroomPct: string | number;
+  staleS: string | number;
+}
+
+function num(v: unknown, fallback: number): number {
+  if (v === '' || v === undefined || v === null) return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** What the twin shows of the cluster's load over one scaler period. */
+class LoadMeter {
+  private arrivals = 0;
+  private seconds = 0;
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private completions = 0;
+  private readonly slo: Array<{ t: number; met: boolean }> = [];
+  sample(s: IntervalSample): void {
+    this.arrivals += s.arrivedPerS;
+    this.seconds++;
+  }
+  complete(c: Completion): void {
+    this.inputTokens += c.inputTokens;
+    this.outputTokens += c.outputTokens;
+    this.completions++;
+    this.slo.push({ t: c.finishS, met: c.sloMet });
+  }
+  /** The load over the period since the last call; prompt tokens/s from the finished requests' mean prompt. */
+  take(nowS: number, activeServers: number): ClusterLoad | null {
+    if (this.seconds === 0) return null;
+    const req = this.arrivals / this.seconds;
+    const meanIn = this.completions > 0 ? this.inputTokens / this.completions : undefined;
+    const load: ClusterLoad = {
+      requestsPerSec: req,
+      tokensPerSec: meanIn === undefined ? undefined : req * meanIn,
+      outputTokensPerSec: this.outputTokens / this.seconds,
+      activeServers,
+    };
+    while (this.slo.length && this.slo[0].t < nowS - 60) this.slo.shift();
+    if (this.slo.length >= 50) load.sloAttainmentPct = (100 * this.slo.filter((x) => x.met).length) / this.slo.length;
+    this.arrivals = this.seconds = this.inputTokens = this.outputTokens = this.completions = 0;
+    return load;
+  }
+}
+
+export default function register(RED: NodeAPI) {
+  function ClusterScalerNode(this: Node, def: ScalerDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new StatusLine(node);
+    const source = def.source === 'twin' ? 'twin' : 'msg';
+    const actuator = def.actuator === 'message' ? 'message' : 'twin';
+    const needsTwin = source === 'twin' || actuator === 'twin';
+    const facility = def.facility ? (RED.nodes.getNode(def.facility) as FacilityConfigNode | null) : null;
+    const periodS = Math.max(1, num(def.periodS, 5));
+    let scaler: ClusterScaler | undefined;
+    let failure: string | undefined;
+    if (needsTwin && !facility) failure = RED._('cluster-scaler.errors.no-facility');
+    else {
+      try {
+        let maxServers = Math.round(num(def.maxServers, 12));
+        // The twin has only so many servers installed: never plan for more.
+        if (facility && actuator === 'twin' && facility.twin()) maxServers = Math.min(maxServers, facility.servers().length);
+        scaler = new ClusterScaler(profileFromTwinLaws(DEFAULT_PARAMS), {
+          minServers: Math.round(num(def.minServers, 1)),
+          maxServers,
+          bootS: Math.max(0, num(def.bootS, 180)),
+          cooldownS: Math.max(0, num(def.cooldownS, 60)),
+          headroom: Math.max(0, num(def.headroomPct, 10) / 100),
+          staleS: Math.max(1, num(def.staleS, 60)),
+        });
+      } catch (err) {
+        failure = messageOf(err);
+      }
+    }
+    if (failure) {
+      status.error(failure);
+      node.error(failure);
+    }
+
+    let last: ScaleDecision | undefined;
+    let twinError: string | undefined;
+    let lastDecideS = Number.NEGATIVE_INFINITY;
+    const meter = new LoadMeter();
+
+    const nowS = () => (facility ? facility.twin()?.timeS ?? Date.now() / 1000 : Date.now() / 1000);
+    /** Servers the twin powers and will keep (booting or serving; draining ones are on their way out). */
+    const twinPowered = () => (facility ? facility.servers().filter((s) => s.state === 'on' || s.state === 'booting').length : 0);
+
+    const showStatus = () => {
+      if (failure) return status.error(failure);
+      if (twinError) return status.warn(twinError);
+      if (!last) return status.idle(RED._('cluster-scaler.status.waiting'));
+      const text = RED._('cluster-scaler.status.target', { target: last.target, current: last.current, reason: RED._('cluster-scaler.reason.' + last.reason) });
+      if (last.reason === 'stale-hold') status.warn(text);
+      else if (last.delta !== 0) status.busy(text);
+      else status.ok(text);
+    };
+
+    const act = (d: ScaleDecision, send: (msg: NodeMessageInFlow) => void) => {
+      if (actuator === 'twin' && facility && d.target !== twinPowered()) {
+        try {
+          facility.setServerCount(d.target);
+          twinError = undefined;
+        } catch (err) {
+          twinError = RED._('cluster-scaler.errors.actuator', { error: messageOf(err) });
+          node.error(twinError);
+        }
+      }
+      last = d;
+      send({
+        topic: 'servers',
+        payload: { target: d.target, current: d.current, delta: d.delta, reason: d.reason, needed: d.needed, forecastTokensPerS: d.forecastTokensPerS },
+      } as NodeMessageInFlow);
+      showStatus();
+    };
+
+    let unregister: (() => void) | undefined;
+    const unsubs: Array<() => void> = [];
+    if (facility && scaler && !failure) {
+      if (source === 'twin') {
+        unsubs.push(facility.onSample((s) => meter.sample(s)));
+        unsubs.push(facility.onCompletion((c) => meter.complete(c)));
+      }
+      unregister = facility.register(node, (tick: FacilityTick) => {
+        if (tick.error) {
+          twinError = tick.error;
+          return showStatus();
+        }
+        if (source !== 'twin' || tick.simulatedS - lastDecideS < periodS) return;
+        lastDecideS = tick.simulatedS;
+        try {
+          const load = meter.take(tick.simulatedS, twinPowered());
+          if (load) scaler!.observe(load, tick.simulatedS);
+          act(scaler!.decide(tick.simulatedS), (m) => node.send(m));
+        } catch (err) {
+          node.error(messageOf(err));
+        }
+      });
+    }
+    showStatus();
+
+    node.on('input', (msg: NodeMessageInFlow, send, done) => {
+      if (!scaler || failure) {
+        done(new Error(failure ?? RED._('cluster-scaler.errors.not-ready')));
+        return;
+      }
+      try {
+        const load = msg.payload as ClusterLoad;
+        const t = nowS();
+        scaler.observe(load, t);
+        act(scaler.decide(t), (m) => send(m));
+        done();
+      } catch (err) {
+        const text = err instanceof EnergyInputError ? err.message : messageOf(err);
+        status.error(text);
+        done(new Error(text));
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      unregister?.();
+      for (const u of unsubs) u();
+      status.dispose();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('llmops-cluster-scaler', ClusterScalerNode);
+}
