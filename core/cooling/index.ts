@@ -7,3 +7,4 @@ export * from './plant';
 export * from './setpoints';
 export * from './valve';
 export * from './pid';
+export * from './history';
