@@ -296,7 +296,14 @@ function said(stdout: string, stderr: string): string {
   return text.length > 300 ? text.slice(0, 297) + '…' : text;
 }
 
-function explainFailure(err: NodeJS.ErrnoException & { killed?: boolean; signal?: string | null }, stdout: string, stderr: string, command: string, binary: string, timeoutMs: number, args: string[]): AdapterError {
+interface ExecFailure {
+  code?: string | number | null;
+  killed?: boolean;
+  signal?: NodeJS.Signals | string | null;
+  message: string;
+}
+
+function explainFailure(err: ExecFailure, stdout: string, stderr: string, command: string, binary: string, timeoutMs: number, args: string[]): AdapterError {
   const sets = args.includes('-lgc') || args.includes('-rgc');
   const errno = typeof err.code === 'string' ? err.code : undefined;
   if (errno === 'ENOENT') {
