@@ -77,10 +77,14 @@ export default function register(RED: NodeAPI) {
       }
     }
 
-    const save = (force = false) => {
+    let savedReady = restored;
+    /** Saves at most once a minute, and at once when the model first becomes ready. */
+    const save = (force = false, ready = false) => {
       if (!dirty && !force) return;
       const now = Date.now();
-      if (!force && now - lastSave < SAVE_EVERY_MS) return;
+      const becameReady = ready && !savedReady;
+      if (!force && !becameReady && now - lastSave < SAVE_EVERY_MS) return;
+      if (ready) savedReady = true;
       lastSave = now;
       dirty = false;
       context.set(STATE_KEY, predictor.toJSON(), store, (err?: Error) => {
@@ -133,7 +137,7 @@ export default function register(RED: NodeAPI) {
         const setpoint = typeof msg.supplySetpointC === 'number' ? msg.supplySetpointC : undefined;
         const f = predictor.observe(readings, tS, setpoint);
         dirty = true;
-        save();
+        save(false, f.ready);
         show(f);
         send({ ...msg, topic: msg.topic ?? `forecast/${f.target}`, payload: f } as NodeMessageInFlow);
         done();
@@ -145,8 +149,7 @@ export default function register(RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.dispose();
-      save(true);
-      done();
+      context.set(STATE_KEY, predictor.toJSON(), store, () => done());
     });
   }
 
