@@ -1,6 +1,7 @@
 // The nvidia-smi adapter and clock actuator against the recording nvidia-smi STAND-IN
 // (test/helpers/fake-nvidia-smi.cjs), found on PATH like the real program.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { AdapterError } from '../../core/adapters/errors';
 import { GpuClockActuator } from '../../core/adapters/gpu-clocks';
@@ -255,5 +256,43 @@ describe('GPU clock actuator (stand-in nvidia-smi)', function () {
     const act = new GpuClockActuator(smi, [0]);
     await act.close();
     await assert.rejects(act.set(1200), isCode('ERR_BAD_CONFIG'));
+  });
+});
+
+describe('device check script (test/device/gpu-check.sh) against the stand-in', function () {
+  this.timeout(60000);
+
+  it('queries, locks to a lower clock, observes it and resets', async () => {
+    const fake = new FakeNvidiaSmi();
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile('bash', [path.join(__dirname, '../device/gpu-check.sh'), '0'], { env: { ...fake.env(), NVIDIA_SMI: fake.bin }, encoding: 'utf8' }, (err, stdout) =>
+          err ? reject(new Error(`${err.message}\n${stdout}`)) : resolve(stdout),
+        );
+      });
+      const result = JSON.parse(/^RESULT (.*)$/m.exec(out)![1]);
+      assert.deepEqual([result.query, result.lock, result.reset, result.lockObserved], ['ok', 'ok', 'ok', true]);
+      assert.deepEqual(
+        fake.setCalls().map((a) => a[2]),
+        ['-lgc', '-rgc'],
+      );
+    } finally {
+      fake.dispose();
+    }
+  });
+
+  it('passes and says so when locking clocks is not permitted', async () => {
+    const fake = new FakeNvidiaSmi({ mode: 'permission' });
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile('bash', [path.join(__dirname, '../device/gpu-check.sh'), '0'], { env: { ...fake.env(), NVIDIA_SMI: fake.bin }, encoding: 'utf8' }, (err, stdout) =>
+          err ? reject(new Error(`${err.message}\n${stdout}`)) : resolve(stdout),
+        );
+      });
+      assert.match(out, /LOCK NOT PERMITTED/);
+      assert.equal(JSON.parse(/^RESULT (.*)$/m.exec(out)![1]).lock, 'not-permitted');
+    } finally {
+      fake.dispose();
+    }
   });
 });
