@@ -1,0 +1,197 @@
+// Issue 9, browser test 1: what a user meets first in the Node-RED editor. The palette shows the
+// suite's categories with every registered node and its own icon; each node can be dragged onto
+// the workspace and its dialog opened without errors; a required field left empty is marked red;
+// and a node configured in its dialog (with a config node made from the dialog) deploys.
+// Runs a real Node-RED process (the suite loaded from the working tree, built into dist/) and
+// headless Chromium. Screenshots go to .artifacts/editor-*.png.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Editor } from '../helpers/browser';
+import { NodeRedProcess } from '../helpers/nodered';
+import { waitFor } from '../helpers/ports';
+
+const root = path.resolve(__dirname, '../..');
+/** The editor's global inside the page (only used in page.evaluate callbacks). */
+declare const RED: any;
+const SUITE_CATEGORIES = ['LLM Ops', 'Energy', 'Cooling'];
+
+interface EditorDef {
+  type: string;
+  category: string;
+  icon?: string;
+}
+
+/** The suite's node types as package.json registers them, with category and icon from each dialog. */
+function registeredDefs(): EditorDef[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  return Object.entries(pkg['node-red'].nodes as Record<string, string>).map(([type, js]) => {
+    const html = fs.readFileSync(path.join(root, path.relative('dist', js).replace(/\.js$/, '.html')), 'utf8');
+    return { type, category: /category:\s*'([^']+)'/.exec(html)![1], icon: /icon:\s*'([^']+)'/.exec(html)?.[1] };
+  });
+}
+
+/**
+ * For each palette node, how to leave a required field empty in its dialog: the steps, and the
+ * element the editor must mark. Nodes whose every field has a working default are listed in
+ * NO_REQUIRED_FIELD instead, so a new node forces a decision here.
+ */
+const REQUIRED: Record<string, { steps: (e: Editor) => Promise<void>; marked: string }> = {
+  'llmops-sensor': { steps: (e) => select(e, '#node-input-source', 'twin'), marked: '#node-input-facility' },
+  'llmops-human-review': { steps: (e) => clear(e, '#node-input-approvals'), marked: '#node-input-approvals' },
+  'llmops-io-matcher': { steps: (e) => clearTyped(e, '#node-input-inputProperty'), marked: '#node-input-inputProperty + .red-ui-typedInput-container' },
+  'llmops-gpu-dvfs': { steps: (e) => select(e, '#node-input-actuator', 'twin'), marked: '#node-input-facility' },
+  'llmops-cluster-scaler': { steps: (e) => select(e, '#node-input-actuator', 'twin'), marked: '#node-input-facility' },
+  'llmops-coolant-valve': { steps: (e) => select(e, '#node-input-mode', 'auto'), marked: '#node-input-endpoint' },
+};
+const NO_REQUIRED_FIELD = ['llmops-llm-engine', 'llmops-queue-batcher', 'llmops-thermal-predictor'];
+
+async function select(e: Editor, sel: string, value: string): Promise<void> {
+  await e.page.locator(sel).selectOption(value);
+}
+async function clear(e: Editor, sel: string): Promise<void> {
+  await e.page.locator(sel).fill('');
+  await e.page.locator(sel).dispatchEvent('change');
+}
+async function clearTyped(e: Editor, sel: string): Promise<void> {
+  await e.page.evaluate((s) => (window as any).$(s).typedInput('value', '').trigger('change'), sel);
+}
+
+describe('editor: palette, dialogs and deploy (Chromium)', function () {
+  this.timeout(120_000);
+  const defs = registeredDefs();
+  const paletteDefs = defs.filter((d) => d.category !== 'config');
+  let nr: NodeRedProcess | undefined;
+  let editor: Editor | undefined;
+
+  before(async function () {
+    const dist = path.join(root, 'dist', 'nodes');
+    if (!fs.existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    nr = new NodeRedProcess();
+    await nr.start();
+    editor = await Editor.open(this, nr.url, paletteDefs[0].type);
+  });
+
+  afterEach(async function () {
+    await editor?.screenshotIfFailed(this.currentTest, 'editor');
+  });
+
+  after(async () => {
+    await editor?.close();
+    await nr?.dispose();
+  });
+
+  it('shows the LLM Ops, Energy and Cooling categories holding every registered palette node', async () => {
+    const e = editor!;
+    for (const category of SUITE_CATEGORIES) {
+      assert.ok(paletteDefs.some((d) => d.category === category), `no registered node is in "${category}" yet`);
+    }
+    for (const d of paletteDefs) {
+      assert.ok(SUITE_CATEGORIES.includes(d.category), `${d.type} is in "${d.category}"`);
+      const container = `#red-ui-palette-container-${d.category.replace(/[^A-Za-z0-9-]/g, '_')}`;
+      assert.equal(await e.page.locator(`${container} .red-ui-palette-header`).innerText().then((t) => t.trim()), d.category);
+      assert.equal(await e.page.locator(`${container} .red-ui-palette-node[data-palette-type="${d.type}"]`).count(), 1, `${d.type} in ${d.category}`);
+    }
+    // Only the suite's nodes in one picture: the palette filter matches on the type name.
+    await e.page.locator('#red-ui-palette-search input').fill('llmops-');
+    await e.screenshot('editor-palette', '#red-ui-palette');
+    await e.page.locator('#red-ui-palette-search input').fill('');
+  });
+
+  it("renders each palette node with the suite's own icon image, not Node-RED's default", async () => {
+    const e = editor!;
+    for (const d of paletteDefs) {
+      assert.ok(d.icon, `${d.type} names an icon`);
+      const url = await e.paletteNode(d.type).locator('.red-ui-palette-icon-container').getAttribute('data-palette-icon');
+      assert.equal(url, `icons/node-red-contrib-llmops/${d.icon}`, d.type);
+      const served = await e.page.evaluate(async (u) => {
+        const img = new Image();
+        img.src = u;
+        await img.decode();
+        return { width: img.naturalWidth, body: await (await fetch(u)).text() };
+      }, url!);
+      assert.ok(served.width > 0, `${d.icon} decodes as an image`);
+      assert.equal(served.body, fs.readFileSync(path.join(root, 'icons', d.icon!), 'utf8'), `${d.icon} is served, not the default icon`);
+    }
+  });
+
+  it('opens the edit dialog of every palette node dropped onto the workspace without console errors', async () => {
+    const e = editor!;
+    const errorsBefore = e.errors.length;
+    for (const [i, d] of paletteDefs.entries()) {
+      const id = await e.drop(d.type, 120 + (i % 4) * 200, 80 + Math.floor(i / 4) * 80);
+      await e.openDialog(id);
+      assert.ok((await e.page.locator('.red-ui-tray #dialog-form .form-row').count()) > 0, `${d.type} dialog has fields`);
+      const untranslated = await e.page.locator('.red-ui-tray #dialog-form').innerText();
+      assert.doesNotMatch(untranslated, /\b[a-z-]+\.(label|tip|placeholder)\.[A-Za-z.]+\b/, `${d.type} dialog shows a raw catalogue key`);
+      await e.screenshot(`editor-dialog-${d.type.replace(/^llmops-/, '')}`, '.red-ui-tray');
+      await e.closeDialog('cancel');
+    }
+    await e.screenshot('editor-workspace');
+    assert.deepEqual(e.errors.slice(errorsBefore), []);
+  });
+
+  it('has decided, for every palette node, whether a field is required', () => {
+    for (const d of paletteDefs) assert.ok(d.type in REQUIRED || NO_REQUIRED_FIELD.includes(d.type), `${d.type}: add it to REQUIRED or NO_REQUIRED_FIELD`);
+  });
+
+  it('marks a required field left empty in red', async () => {
+    const e = editor!;
+    for (const d of paletteDefs.filter((x) => x.type in REQUIRED)) {
+      const id = await e.page.evaluate((t) => {
+        let found = '';
+        RED.nodes.eachNode((n: any) => {
+          if (n.type === t) found = n.id;
+        });
+        return found;
+      }, d.type);
+      await e.openDialog(id);
+      const { steps, marked } = REQUIRED[d.type];
+      assert.equal(await e.page.locator(`${marked}.input-error`).count(), 0, `${d.type}: ${marked} is valid before`);
+      await steps(e);
+      await e.page.locator(`${marked}.input-error`).waitFor({ state: 'attached', timeout: 5_000 });
+      await e.screenshot(`editor-required-${d.type.replace(/^llmops-/, '')}`, '.red-ui-tray');
+      await e.closeDialog('cancel');
+    }
+  });
+
+  it('deploys an LLM Engine configured in its dialog with an offline provider made there too', async () => {
+    const e = editor!;
+    // Start from an empty workspace so only the configured node is deployed.
+    await e.page.evaluate(() => {
+      RED.actions.invoke('core:select-all-nodes');
+      RED.actions.invoke('core:delete-selection');
+    });
+    const id = await e.drop('llmops-llm-engine', 300, 200);
+    await e.openDialog(id);
+    await e.page.locator('#node-input-name').fill('order check');
+    await e.page.locator('#node-input-btn-provider-add').click();
+    await e.page.locator('#node-config-input-kind').waitFor({ state: 'visible' });
+    await e.settled();
+    // The provider dialog marks a missing endpoint URL too, while the kind needs one.
+    await e.page.locator('#node-config-input-kind').selectOption('openai');
+    await clear(e, '#node-config-input-baseURL');
+    await e.page.locator('#node-config-input-baseURL.input-error').waitFor({ state: 'attached', timeout: 5_000 });
+    await e.screenshot('editor-dialog-llm-provider', '.red-ui-tray');
+    await e.page.locator('#node-config-input-kind').selectOption('offline');
+    await e.page.locator('#node-config-dialog-ok').click();
+    await e.page.locator('#node-config-input-kind').waitFor({ state: 'detached' });
+    await e.settled();
+    await e.closeDialog('ok');
+    await e.deploy();
+
+    const flows = await waitFor('the deployed LLM Engine in GET /flows', async () => {
+      const r = await nr!.request('GET', '/flows');
+      const list = r.json as { id: string; type: string; [k: string]: unknown }[];
+      return list.some((n) => n.id === id) ? list : undefined;
+    }, 10_000);
+    const engine = flows.find((n) => n.id === id)!;
+    assert.equal(engine.type, 'llmops-llm-engine');
+    assert.equal(engine.name, 'order check');
+    const provider = flows.find((n) => n.id === engine.provider);
+    assert.equal(provider?.type, 'llmops-llm-provider');
+    assert.equal(provider?.kind, 'offline');
+    assert.deepEqual(flows.filter((n) => !['tab', 'llmops-llm-engine', 'llmops-llm-provider'].includes(n.type)), []);
+    assert.doesNotMatch(nr!.log, /\[error\]/);
+  });
+});
