@@ -93,9 +93,11 @@ describe('editor: palette, dialogs and deploy (Chromium)', function () {
       assert.equal(await e.page.locator(`${container} .red-ui-palette-node[data-palette-type="${d.type}"]`).count(), 1, `${d.type} in ${d.category}`);
     }
     // Only the suite's nodes in one picture: the palette filter matches on the type name.
-    await e.page.locator('#red-ui-palette-search input').fill('llmops-');
+    const search = e.page.locator('#red-ui-palette-search input');
+    await search.pressSequentially('llmops-');
+    await e.paletteNode('inject').waitFor({ state: 'hidden' });
     await e.screenshot('editor-palette', '#red-ui-palette');
-    await e.page.locator('#red-ui-palette-search input').fill('');
+    // The filter stays: the next tests drag only the suite's nodes.
   });
 
   it("renders each palette node with the suite's own icon image, not Node-RED's default", async () => {
@@ -119,7 +121,7 @@ describe('editor: palette, dialogs and deploy (Chromium)', function () {
     const e = editor!;
     const errorsBefore = e.errors.length;
     for (const [i, d] of paletteDefs.entries()) {
-      const id = await e.drop(d.type, 120 + (i % 4) * 200, 80 + Math.floor(i / 4) * 80);
+      const id = await e.drop(d.type, 150 + (i % 3) * 300, 80 + Math.floor(i / 3) * 80);
       await e.openDialog(id);
       assert.ok((await e.page.locator('.red-ui-tray #dialog-form .form-row').count()) > 0, `${d.type} dialog has fields`);
       const untranslated = await e.page.locator('.red-ui-tray #dialog-form').innerText();
