@@ -2,8 +2,9 @@
 // chosen by a seeded random sequence (so a failing run can be replayed): it hangs, resets the
 // connection before or during the answer, answers 429 (with and without Retry-After), 500, 502 with
 // an HTML page, 200 with garbage, truncated JSON, JSON of the wrong shape, a broken SSE stream, or
-// a correct answer (JSON, or SSE chunks ending in `data: [DONE]`). No model runs here: every
-// response carries `x-stand-in`.
+// a correct answer (JSON, or SSE chunks ending in `data: [DONE]`). Requests to Ollama's native
+// `/api/chat` get the same faults in Ollama's own format (NDJSON, `{"error": "..."}`). No model
+// runs here: every response carries `x-stand-in`.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -35,6 +36,9 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The only answer the stand-in ever gives; an output with any other text let a fault through. */
+export const ANSWER = JSON.stringify({ product: 'Laptop', quantity: 5 });
 
 export class ChaosLlmServer {
   readonly served = new Map<Fault, number>();
@@ -80,7 +84,8 @@ export class ChaosLlmServer {
     const fault = FAULTS[Math.floor(this.random() * FAULTS.length)];
     this.served.set(fault, (this.served.get(fault) ?? 0) + 1);
     res.setHeader('x-stand-in', 'chaos-llm-server (test stand-in, no model)');
-    const content = JSON.stringify({ product: 'Laptop', quantity: 5 });
+    const content = ANSWER;
+    if ((req.url ?? '').startsWith('/api/')) return this.ollama(fault, body, req, res);
     const completion = {
       id: 'chatcmpl-chaos',
       object: 'chat.completion',
@@ -139,6 +144,64 @@ export class ChaosLlmServer {
       case 'slow-answer':
         setTimeout(() => {
           if (!res.destroyed) json(200, completion);
+        }, this.slowMs);
+        return;
+    }
+  }
+
+  /** The same faults, spoken as Ollama's native API. */
+  private ollama(fault: Fault, body: any, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const done = { model: body.model ?? 'stand-in', created_at: new Date().toISOString(), message: { role: 'assistant', content: ANSWER }, done: true, done_reason: 'stop', prompt_eval_count: 10, eval_count: 8 };
+    const json = (status: number, obj: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(obj));
+    };
+    const stream = body.stream !== false;
+    switch (fault) {
+      case 'answer':
+        if (!stream) return json(200, done);
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        for (const piece of ANSWER.match(/.{1,8}/g) ?? []) res.write(JSON.stringify({ model: done.model, created_at: done.created_at, message: { role: 'assistant', content: piece }, done: false }) + '\n');
+        res.end(JSON.stringify({ ...done, message: { role: 'assistant', content: '' } }) + '\n');
+        return;
+      case 'hang':
+        return;
+      case 'reset-at-once':
+        req.socket.destroy();
+        return;
+      case 'reset-mid-body':
+        res.writeHead(200, { 'content-type': stream ? 'application/x-ndjson' : 'application/json' });
+        res.write('{"model":"stand-in","message":{"role":"assistant","content":"{\\"pro');
+        setTimeout(() => req.socket.destroy(), 20);
+        return;
+      case 'rate-limit':
+        return json(429, { error: 'server busy, please try again (stand-in)' }, { 'retry-after': '1' });
+      case 'rate-limit-no-retry-after':
+        return json(503, { error: 'server busy, please try again. maximum pending requests exceeded (stand-in)' });
+      case 'server-error':
+        return json(500, { error: 'llama runner process has terminated: signal: killed (stand-in)' });
+      case 'bad-gateway-html':
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+        return;
+      case 'garbage':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('\u0000\u00ff not json at all }{');
+        return;
+      case 'truncated-json':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(done).slice(0, 40));
+        return;
+      case 'wrong-shape':
+        return json(200, { model: 'stand-in', done: true, response: 42 });
+      case 'broken-stream':
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        res.write('{"broken json\n');
+        res.end(JSON.stringify({ model: 'stand-in', message: { role: 'assistant', content: 'x' }, done: false }) + '\n');
+        return;
+      case 'slow-answer':
+        setTimeout(() => {
+          if (!res.destroyed) json(200, done);
         }, this.slowMs);
         return;
     }
