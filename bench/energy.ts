@@ -1,6 +1,8 @@
 // bench:energy — the DynamoLLM claim on the facility twin. Prints one JSON object.
 //
 //   npm run bench:energy -- --trace FILE [--rate-scale N] [--seed S] [--json] [--oracle] [--out DIR]
+//                           [--managed-scaler JSON]      (Cluster Scaler options of the managed run,
+//                                                         e.g. '{"staffing":"sqrt","level":"mean"}')
 //                           [--make-bursty-trace FILE]   (writes the synthetic bursty trace and exits)
 //
 // Runs (all on the same replayed, rate-scaled trace and the same twin physics):
@@ -262,10 +264,17 @@ const search = baselineSearch();
 const N = search.servers;
 const installed = Math.max(N + 4, Math.ceil(N * 1.5));
 const baseline = run(N, N, null, true);
+let scalerOverrides: Record<string, unknown> = {};
+try {
+  scalerOverrides = JSON.parse(arg('managed-scaler', '{}')!);
+} catch (err) {
+  console.error(`--managed-scaler must be a JSON object of Cluster Scaler options: ${(err as Error).message}`);
+  process.exit(2);
+}
 const managedCfg = {
   batcher: { grouping: false },
   dvfs: {},
-  scaler: { maxServers: installed, minServers: 1 },
+  scaler: { maxServers: installed, minServers: 1, ...scalerOverrides },
 };
 const managed = run(N, installed, managedCfg, true);
 const ablations = {

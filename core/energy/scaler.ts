@@ -65,6 +65,23 @@ export interface ScalerOptions {
   burstS?: number;
   /** Pick the count with the least predicted energy among those that fit (else the fewest). */
   energyAware?: boolean;
+  /**
+   * How servers follow load. 'linear': load / (capacity × busy share). 'sqrt': square-root
+   * staffing, R + β·√R with R = load / (capacity × busy share): a cluster of many servers
+   * multiplexes bursts better than a small one, so the spare capacity grows with √R, not R.
+   * With 'sqrt' the SLO feedback adapts β (the quality-of-service margin), not the busy share.
+   */
+  staffing?: 'linear' | 'sqrt';
+  /** Initial β of square-root staffing; adapts within [minBeta, maxBeta]. */
+  beta?: number;
+  minBeta?: number;
+  maxBeta?: number;
+  /** The load level to size for: 'peak' of the burst means over the trend window, or the 'mean' of the last burstS. */
+  level?: 'peak' | 'mean';
+  /** Attainment below target by this much (points) adds a server at once (SLO-breach step). */
+  breachPts?: number;
+  /** The most the trend may add to the level over the start-up time (share of the level). */
+  maxTrendRise?: number;
 }
 
 interface Sample {
@@ -84,6 +101,7 @@ export class ClusterScaler {
   private lastInS = -Infinity;
   private lastAdaptS = -Infinity;
   private busy: number;
+  private beta = 2;
   private lastSlo: number | undefined;
 
   constructor(private readonly profile: LatencyPowerProfile, opts: ScalerOptions) {
@@ -105,12 +123,26 @@ export class ClusterScaler {
       burstS: opts.burstS ?? 60,
       adapt: opts.adapt ?? true,
       energyAware: opts.energyAware ?? false,
+      staffing: opts.staffing ?? 'linear',
+      beta: opts.beta ?? 2,
+      minBeta: opts.minBeta ?? 0.5,
+      maxBeta: opts.maxBeta ?? 5,
+      level: opts.level ?? 'peak',
+      breachPts: opts.breachPts ?? 1,
+      maxTrendRise: opts.maxTrendRise ?? 0.5,
     };
     const o = this.o;
     if (!Number.isInteger(o.minServers) || o.minServers < 1) throw new EnergyInputError('ERR_BAD_CONFIG', `minServers must be an integer ≥ 1 (never zero by accident), got ${o.minServers}`);
     if (!Number.isInteger(o.maxServers) || o.maxServers < o.minServers) throw new EnergyInputError('ERR_BAD_CONFIG', `maxServers must be an integer ≥ minServers (${o.minServers}), got ${o.maxServers}`);
     if (!(o.minBusy > 0 && o.minBusy <= o.targetBusy && o.targetBusy <= o.maxBusy && o.maxBusy < 1)) throw new EnergyInputError('ERR_BAD_CONFIG', 'need 0 < minBusy ≤ targetBusy ≤ maxBusy < 1');
+    if (!(o.minBeta >= 0 && o.minBeta <= o.beta && o.beta <= o.maxBeta)) throw new EnergyInputError('ERR_BAD_CONFIG', 'need 0 ≤ minBeta ≤ beta ≤ maxBeta');
     this.busy = o.targetBusy;
+    this.beta = o.beta;
+  }
+
+  /** The square-root staffing margin currently planned for (adapted by the SLO feedback). */
+  get qosBeta(): number {
+    return this.beta;
   }
 
   /** Takes one load sample. */
@@ -157,7 +189,7 @@ export class ClusterScaler {
     const bounded = Math.min(this.o.maxServers, Math.max(this.o.minServers, needed));
     let target = current;
     let reason: ScaleReason = 'hold';
-    if (this.lastSlo !== undefined && this.lastSlo < this.o.sloTargetPct - 1 && nowS - this.lastOutS >= 30 && current < this.o.maxServers && bounded <= current) {
+    if (this.lastSlo !== undefined && this.lastSlo < this.o.sloTargetPct - this.o.breachPts && nowS - this.lastOutS >= 30 && current < this.o.maxServers && bounded <= current) {
       target = current + 1;
       reason = 'slo-breach';
     } else if (bounded > current) {
@@ -191,7 +223,8 @@ export class ClusterScaler {
     while (b < prof.maxRunning && decodeStepMs(prof, 8, prof.maxClockMHz, b + 1) <= 0.5 * this.slo.tbtMs) b++;
     const decodePerServer = ((1000 * b) / decodeStepMs(prof, 8, prof.maxClockMHz, b)) * (prof.gpusPerServer / 8);
     const decode = outputTokensPerS / decodePerServer;
-    const raw = Math.max(prefill, decode) * (1 + this.o.headroom);
+    const base = Math.max(prefill, decode);
+    const raw = this.o.staffing === 'sqrt' ? (base + this.beta * Math.sqrt(base)) * (1 + this.o.headroom) : base * (1 + this.o.headroom);
     const fewest = Math.max(1, Math.ceil(raw - 1e-9));
     if (!this.o.energyAware) return fewest;
     // More servers at a lower clock can cost less than fewer at full clock: compare.
@@ -225,6 +258,12 @@ export class ClusterScaler {
     if (nowS - this.lastOutS < this.o.bootS + 60) return;
     this.lastAdaptS = nowS;
     const gap = this.lastSlo - this.o.sloTargetPct;
+    if (this.o.staffing === 'sqrt') {
+      // Below target: a wider margin at once; above: narrow it slowly.
+      if (gap < 0) this.beta = Math.min(this.o.maxBeta, this.beta + Math.min(0.5, -gap / 4));
+      else this.beta = Math.max(this.o.minBeta, this.beta - 0.02);
+      return;
+    }
     // Below target: plan for less busy servers; above: creep back towards fuller ones.
     if (gap < 0) this.busy = Math.max(this.o.minBusy, this.busy * (1 + Math.max(-0.1, gap / 50)));
     else this.busy = Math.min(this.o.maxBusy, this.busy * 1.02);
@@ -236,7 +275,7 @@ export class ClusterScaler {
    * and it may add at most half the level, so a single burst cannot order a fleet.
    */
   private forecast(nowS: number): { level: { tokens: number }; forecast: number } {
-    const level = this.peak(nowS);
+    const level = this.o.level === 'mean' ? this.mean('tokens', this.o.burstS, nowS) : this.peak(nowS);
     const s = this.samples;
     if (s.length < 3 || s[s.length - 1].t - s[0].t < 120) return { level: { tokens: level }, forecast: level };
     let st = 0;
@@ -255,7 +294,7 @@ export class ClusterScaler {
     }
     const slope = den > 0 ? num / den : 0;
     const fittedNow = my + slope * (nowS - mt);
-    const rise = Math.min(0.5 * fittedNow, Math.max(0, slope) * this.o.bootS);
+    const rise = Math.min(this.o.maxTrendRise * fittedNow, Math.max(0, slope) * this.o.bootS);
     return { level: { tokens: level }, forecast: Math.max(level, fittedNow + rise) };
   }
 

@@ -72,6 +72,29 @@ describe('cluster scaler', () => {
     assert.throws(() => new ClusterScaler(profile, { maxServers: 4, minServers: 0 }), (e: EnergyInputError) => e.code === 'ERR_BAD_CONFIG');
   });
 
+  it('with square-root staffing, keeps spare capacity growing with the root of the load, not the load', () => {
+    const s = new ClusterScaler(profile, { maxServers: 100, staffing: 'sqrt', beta: 1, targetBusy: 0.5, headroom: 0 });
+    // R = load / 8k: R + √R.
+    assert.equal(s.serversFor(32_000, 0), 6); // 4 + 2
+    assert.equal(s.serversFor(128_000, 0), 20); // 16 + 4
+  });
+
+  it('with square-root staffing, widens its margin when the attainment falls below target', () => {
+    const s = new ClusterScaler(profile, { maxServers: 100, staffing: 'sqrt', beta: 1, sloTargetPct: 99, breachPts: 100 });
+    for (let t = 5; t <= 600; t += 5) {
+      s.observe({ requestsPerSec: 10, tokensPerSec: 40_000, activeServers: 10, sloAttainmentPct: 97 }, t);
+      s.decide(t);
+    }
+    assert.ok(s.qosBeta > 1, `β ${s.qosBeta}`);
+  });
+
+  it('sizes for the mean of the last burst span when asked, not the peak of the trend window', () => {
+    const load = (t: number) => (t < 100 ? 120_000 : 20_000);
+    const peak = simulate(load, 200, { level: 'peak', cooldownS: 0 });
+    const mean = simulate(load, 200, { level: 'mean', cooldownS: 0 });
+    assert.ok(mean.log.at(-1)!.d.needed < peak.log.at(-1)!.d.needed);
+  });
+
   it('adds a server when the observed attainment falls below target', () => {
     const s = new ClusterScaler(profile, { maxServers: 30 });
     for (let t = 5; t <= 300; t += 5) s.observe({ requestsPerSec: 10, tokensPerSec: 10_000, activeServers: 6, sloAttainmentPct: 90 }, t);
