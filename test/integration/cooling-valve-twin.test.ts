@@ -72,7 +72,7 @@ describe('Coolant Valve → twin CDU over SignAndEncrypt (Node-RED and llmops-tw
     ]);
     // The valve takes over: Remote mode, its setpoints in the registers, the loop moving to them.
     await waitFor('Remote mode under the valve', async () => (await read('CDU1.ControlMode')) === 'Remote', 30000);
-    await waitFor('a warmer supply setpoint written', async () => (await read('CDU1.SupplyTemperatureSetpoint')) > 30, 30000);
+    await waitFor('a warmer supply setpoint written', async () => ((await read('CDU1.SupplyTemperatureSetpoint')) as number) > 30, 30000);
     const flowSp = (await read('CDU1.FlowSetpoint')) as number;
     assert.ok(flowSp >= 50 && flowSp <= 500);
     const supply0 = (await read('CDU1.SupplyTemperature')) as number;
