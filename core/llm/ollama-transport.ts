@@ -39,6 +39,8 @@ export class OllamaTransport implements ChatTransport {
     try {
       if (!call.stream) {
         const r = await client.chat({ ...request, stream: false });
+        // A 200 without a message is not Ollama answering (a proxy's page, a wrong host): a failed call, not an empty answer.
+        if (!r || typeof r.message !== 'object' || r.message === null) throw new LlmError('server', 'the server answered 200 without an Ollama chat message');
         return { text: r.message?.content ?? '', finishReason: r.done_reason || 'stop', usage: usageOf(r), model: r.model };
       }
       const parts = await client.chat({ ...request, stream: true });

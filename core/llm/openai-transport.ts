@@ -48,7 +48,11 @@ export class OpenAiTransport implements ChatTransport {
 
   private async whole(body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, ctx: CallContext): Promise<ChatAnswer> {
     const r = await this.client.chat.completions.create(body, { signal: ctx.signal });
-    const choice = r.choices?.[0];
+    const choice = Array.isArray(r?.choices) ? r.choices[0] : undefined;
+    // A 200 that is not a chat completion (a proxy's page, a wrong base URL) is a failed call, not an empty answer.
+    if (!choice || typeof choice.message !== 'object' || choice.message === null) {
+      throw new LlmError('server', 'the server answered 200 without a chat completion (no choices[0].message)');
+    }
     return {
       text: choice?.message?.content ?? '',
       finishReason: choice?.finish_reason ?? null,
@@ -102,6 +106,7 @@ function toLlmError(err: unknown, signal: AbortSignal): unknown {
     return new LlmError(code, `${what}: ${serverMessage(err)}`, { status: err.status, retryAfterMs, cause: err });
   }
   if (isNetworkFailure(err)) return new LlmError('network', `connection failed: ${causeMessage(err)}`, { cause: err });
+  if (err instanceof SyntaxError) return new LlmError('server', `the server's answer is not valid JSON: ${err.message}`, { cause: err });
   return err;
 }
 
