@@ -9,6 +9,7 @@ import { readingToPoint } from '../../core/influx/points';
 import type { InfluxConfigNode } from '../influxdb/influxdb';
 import { compact, messageOf, StatusLine, type Tone } from '../shared/status';
 import { opcuaSource, twinSource, type OpcuaItemRow, type Source } from './sources';
+import { nvidiaSmiSource, prometheusSource } from '../../core/adapters/sources';
 
 interface RangeRow {
   metric: string;
@@ -18,7 +19,14 @@ interface RangeRow {
 }
 
 interface SensorDef extends NodeDef {
-  source: 'msg' | 'twin' | 'opcua';
+  source: 'msg' | 'twin' | 'opcua' | 'nvidia-smi' | 'prometheus';
+  /** nvidia-smi: the binary (empty: on PATH) and the GPUs ("0-3", empty: all). */
+  smiPath?: string;
+  gpus?: string;
+  /** prometheus: the scrape URL, metric mapping rows (JSON; empty: DCGM defaults), label → tag map (JSON). */
+  url?: string;
+  mappings?: string;
+  labelTags?: string;
   /** twin: the llmops-facility node and the seconds between reading sets (0: only on input). */
   facility?: string;
   interval?: string | number;
@@ -72,7 +80,8 @@ export default function register(RED: NodeAPI) {
     if (def.influx && !influx) status.error(RED._('sensor.status.no-influx'));
     let count = 0;
     let rejectedTotal = 0;
-    const source = def.source === 'twin' || def.source === 'opcua' ? def.source : 'msg';
+    const SOURCES = ['twin', 'opcua', 'nvidia-smi', 'prometheus'] as const;
+    const source = (SOURCES as readonly string[]).includes(def.source) ? def.source : 'msg';
     let sourceTone: Tone | undefined;
     let sourceText = '';
     const influxNote = () => {
@@ -135,6 +144,18 @@ export default function register(RED: NodeAPI) {
     };
     if (source === 'twin') {
       live = twinSource(RED, node, def.facility ?? '', Math.max(0, Number(def.interval ?? 5) || 0), hooks);
+    } else if (source === 'nvidia-smi' || source === 'prometheus') {
+      const interval = def.interval === undefined || def.interval === '' ? undefined : def.interval;
+      try {
+        live =
+          source === 'nvidia-smi'
+            ? nvidiaSmiSource({ smiPath: def.smiPath || undefined, gpus: def.gpus, intervalS: interval, tags: defaultTags }, hooks)
+            : prometheusSource({ url: def.url ?? '', intervalS: interval ?? 15, mappings: parseJsonRows(def.mappings), labelTags: def.labelTags, tags: defaultTags }, hooks);
+      } catch (err) {
+        // A dialog value the adapter cannot use (GPU list, URL, mapping JSON): say which.
+        hooks.state('error', messageOf(err));
+        node.error(messageOf(err));
+      }
     } else if (source === 'opcua') {
       live = opcuaSource(RED, node, def.endpoint ?? '', def.items ?? [], {
         samplingMs: Math.max(10, Number(def.samplingInterval) || 500),
@@ -192,6 +213,19 @@ export default function register(RED: NodeAPI) {
   }
 
   RED.nodes.registerType('llmops-sensor', Sensor);
+}
+
+/** The Prometheus mapping rows as the dialog stores them: JSON text of an array (empty: defaults). */
+function parseJsonRows(text: string | undefined): unknown[] | undefined {
+  if (!text || !text.trim()) return undefined;
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch {
+    throw new Error(`the metric mapping is not valid JSON: ${text.slice(0, 60)}`);
+  }
+  if (!Array.isArray(rows)) throw new Error('the metric mapping must be a JSON array of {name, metric, unit?, layer?, scale?}');
+  return rows;
 }
 
 function toPoints(readings: Reading[], prefix: string) {
