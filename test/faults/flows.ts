@@ -3,6 +3,15 @@
 /** What Node-RED prints when something escaped a node: an uncaught exception or an unhandled rejection. */
 export const CRASH_IN_LOG = /Uncaught Exception|UnhandledPromiseRejection|unhandledRejection|Unhandled rejection|FATAL ERROR/i;
 
+/**
+ * Gives every flow node (one with a `z`) a position. Node-RED takes a node without x/y for a config
+ * node, and a config node whose property equals another node's id (a name equal to its own id)
+ * then fails to start with "Circular config node dependency".
+ */
+export function placed<T extends Record<string, unknown>>(nodes: T[]): T[] {
+  return nodes.map((n, i) => (n.z && n.x === undefined ? { ...n, x: 200 + 180 * (i % 5), y: 80 + 60 * Math.floor(i / 5) } : n));
+}
+
 const T0 = Date.UTC(2026, 10, 26, 0, 0, 0);
 
 /** n readings with distinct (series, timestamp), starting at reading number `from`. */
@@ -15,12 +24,12 @@ export function readings(from: number, n: number) {
 
 /** POST /readings → Sensor (→ InfluxDB) → 200 "accepted". */
 export function telemetryFlow(influxPort: number, database: string, opts: { spill?: boolean; id?: string } = {}) {
-  return [
+  return placed([
     { id: 'tab', type: 'tab', label: 'telemetry' },
     { id: opts.id ?? 'db', type: 'llmops-influxdb', host: '127.0.0.1', port: influxPort, protocol: 'http', database, precision: 'ms', batchSize: 5000, flushInterval: 200, maxBuffered: 2000000, spill: !!opts.spill, createDatabase: true },
     { id: 'in', type: 'http in', z: 'tab', url: '/readings', method: 'post', wires: [['sensor']] },
     { id: 'sensor', type: 'llmops-sensor', z: 'tab', influx: opts.id ?? 'db', textLines: 3, wires: [['ok']] },
     { id: 'ok', type: 'change', z: 'tab', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'accepted', tot: 'str' }], wires: [['res']] },
     { id: 'res', type: 'http response', z: 'tab', statusCode: '200' },
-  ];
+  ] as Array<Record<string, unknown>>);
 }
