@@ -78,7 +78,8 @@ export class StartScript {
   }
 
   async fetch(urlPath: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(this.url + urlPath, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    const json = init.body !== undefined ? { 'content-type': 'application/json' } : {};
+    return fetch(this.url + urlPath, { ...init, headers: { ...json, ...(init.headers ?? {}) } });
   }
 
   dispose(): void {
