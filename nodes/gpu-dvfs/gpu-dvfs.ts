@@ -1,11 +1,14 @@
 // Node `llmops-gpu-dvfs`: the instance level of DynamoLLM. Every few seconds it picks, for each
 // inference instance, the lowest SM clock whose predicted TTFT and TBT stay inside the SLO with
 // a margin (core/energy/dvfs.ts decides; this file only maps config and msgs). Telemetry comes in
-// msgs or straight from the facility twin; clocks go to the twin or out as msgs only. Fed
-// nothing, instances go back to their highest clock; on close every clock is reset.
+// msgs or straight from the facility twin; clocks go to the twin, to this host's GPUs through
+// nvidia-smi (an instance → GPUs table), or out as msgs only. Fed nothing, instances go back to
+// their highest clock; on close every clock is reset (nvidia-smi: `-rgc` on the GPUs it locked).
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { NvidiaSmiClocks, type InstanceGpuRow } from '../../core/adapters/actuators';
+import { AdapterError } from '../../core/adapters/errors';
 import { DvfsController, type DvfsDecision, type InstanceTelemetry } from '../../core/energy/dvfs';
 import { EnergyInputError } from '../../core/energy/errors';
 import { checkProfile, profileFromTwinLaws, type LatencyPowerProfile } from '../../core/energy/profile';
@@ -16,8 +19,14 @@ import { messageOf, StatusLine } from '../shared/status';
 
 interface DvfsDef extends NodeDef {
   source: 'msg' | 'twin';
-  actuator: 'twin' | 'message';
+  actuator: 'twin' | 'message' | 'nvidia-smi';
   facility?: string;
+  /** nvidia-smi actuator: path of the program (empty: found on PATH). */
+  smiPath?: string;
+  /** nvidia-smi actuator: which GPUs each instance runs on, e.g. {instance: 'llama-0', gpus: '0-3'}. */
+  instanceGpus?: InstanceGpuRow[];
+  /** nvidia-smi actuator: limit for one call, s (default 5). */
+  timeoutS?: string | number;
   periodS: string | number;
   minMHz: string | number;
   maxMHz: string | number;
@@ -26,6 +35,18 @@ interface DvfsDef extends NodeDef {
   staleS: string | number;
   profileFile: string;
 }
+
+/** Node-RED's close timeout is 15 s: give up waiting for the clock reset a little before. */
+const CLOSE_LIMIT_MS = 12_000;
+
+/** Status words per adapter failure: short, the full sentence goes to the log. */
+const SMI_SHORT: Record<string, string> = {
+  ERR_PERMISSION: 'permission',
+  ERR_NOT_FOUND: 'not-found',
+  ERR_TIMEOUT: 'timeout',
+  ERR_MISSING: 'missing',
+  ERR_UNSUPPORTED: 'unsupported',
+};
 
 function num(v: unknown, fallback: number): number {
   if (v === '' || v === undefined || v === null) return fallback;
@@ -73,13 +94,35 @@ export function loadProfile(file: string, userDir: string): LatencyPowerProfile 
   }
 }
 
+/** Tensor parallelism of an instance from its GPU count, when it is one the profile knows. */
+function tpOf(gpus: number[] | undefined): 2 | 4 | 8 | undefined {
+  const n = gpus?.length;
+  return n === 2 || n === 4 || n === 8 ? n : undefined;
+}
+
+/**
+ * Telemetry for the nvidia-smi actuator: the instance must be in the table (a decision for any
+ * other could not be applied), and its TP defaults to its GPU count.
+ */
+function fromTable(table: NvidiaSmiClocks, item: unknown, say: (key: string, subs: Record<string, string>) => string): InstanceTelemetry {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return item as InstanceTelemetry;
+  const t = item as InstanceTelemetry;
+  if (typeof t.instance !== 'string' || !t.instance) return t;
+  const gpus = table.gpusOf(t.instance);
+  if (!gpus) {
+    throw new EnergyInputError('ERR_UNKNOWN_INSTANCE', say('gpu-dvfs.errors.smi-unknown', { instance: t.instance, listed: table.instances().join(', ') }));
+  }
+  const tp = tpOf(gpus);
+  return t.tp === undefined && tp ? { ...t, tp } : t;
+}
+
 export default function register(RED: NodeAPI) {
   function GpuDvfs(this: Node, def: DvfsDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusLine(node);
     const source = def.source === 'twin' ? 'twin' : 'msg';
-    const actuator = def.actuator === 'message' ? 'message' : 'twin';
+    const actuator = def.actuator === 'message' ? 'message' : def.actuator === 'nvidia-smi' ? 'nvidia-smi' : 'twin';
     const needsTwin = source === 'twin' || actuator === 'twin';
     const facility = def.facility ? (RED.nodes.getNode(def.facility) as FacilityConfigNode | null) : null;
     const periodS = Math.max(1, num(def.periodS, 5));
@@ -101,12 +144,26 @@ export default function register(RED: NodeAPI) {
         margin: Math.min(0.9, Math.max(0, num(def.marginPct, 20) / 100)),
         holdS: Math.max(0, num(def.holdS, 15)),
         staleS: Math.max(1, num(def.staleS, 30)),
-        strictInstances: needsTwin,
+        strictInstances: needsTwin || actuator === 'nvidia-smi',
       });
     } catch (err) {
       failure = messageOf(err);
     }
+    // Simulated telemetry must not steer real GPUs: the real actuator takes telemetry in msgs.
+    if (!failure && actuator === 'nvidia-smi' && source === 'twin') failure = RED._('gpu-dvfs.errors.smi-needs-msg');
     if (!failure && needsTwin && !facility) failure = RED._('gpu-dvfs.errors.no-facility');
+
+    // The real GPUs: only the instances of the table are steered, each on its own GPUs.
+    let clocks: NvidiaSmiClocks | undefined;
+    if (!failure && dvfs && actuator === 'nvidia-smi') {
+      try {
+        clocks = new NvidiaSmiClocks({ smiPath: def.smiPath || undefined, instanceGpus: Array.isArray(def.instanceGpus) ? def.instanceGpus : [], timeoutS: def.timeoutS });
+        const table = clocks;
+        dvfs.setInstances(table.instances().map((id) => ({ id, tp: tpOf(table.gpusOf(id)) ?? 8 })));
+      } catch (err) {
+        failure = RED._('gpu-dvfs.errors.smi-config', { error: messageOf(err) });
+      }
+    }
     if (failure) {
       status.error(failure);
       node.error(failure);
@@ -118,6 +175,13 @@ export default function register(RED: NodeAPI) {
     let lastDecideS = Number.NEGATIVE_INFINITY;
     let lastRollS = Number.NaN;
     let twinError: string | undefined;
+    let closed = false;
+    /** nvidia-smi failures per instance, until that instance's next clock is applied. */
+    const smiErrors = new Map<string, AdapterError>();
+    /** The clock nvidia-smi last applied, for the status. */
+    let locked: { instance: string; mhz: number; reason: DvfsDecision['reason'] } | undefined;
+    /** Decisions coalesced by the actuator share one failure: log it once. */
+    const reported = new WeakSet<object>();
 
     const twinNowS = () => facility?.twin()?.timeS;
     const nowS = () => (facility ? twinNowS() ?? Date.now() / 1000 : Date.now() / 1000);
@@ -132,11 +196,40 @@ export default function register(RED: NodeAPI) {
     const showStatus = () => {
       if (failure) return status.error(failure);
       if (twinError) return status.warn(twinError);
+      const smiError = smiErrors.values().next().value as AdapterError | undefined;
+      if (smiError) {
+        const short = SMI_SHORT[smiError.code];
+        return status.error(RED._('gpu-dvfs.smi-status.' + (short ?? 'failed'), { code: smiError.code }));
+      }
       if (!last) return status.idle(RED._('gpu-dvfs.status.waiting'));
-      const text = RED._('gpu-dvfs.status.clock', { instance: last.instance, mhz: last.frequencyMHz, reason: RED._('gpu-dvfs.reason.' + last.reason), n: changes });
-      if (last.reason === 'stale-safe' || last.reason === 'reset') status.warn(text);
-      else if (last.reason === 'slack-eaten' || last.reason === 'queue-building') status.busy(text);
+      const shown = locked ?? { instance: last.instance, mhz: last.frequencyMHz, reason: last.reason };
+      const text = RED._(locked ? 'gpu-dvfs.status.locked' : 'gpu-dvfs.status.clock', { instance: shown.instance, mhz: shown.mhz, reason: RED._('gpu-dvfs.reason.' + shown.reason), n: changes });
+      if (shown.reason === 'stale-safe' || shown.reason === 'reset') status.warn(text);
+      else if (shown.reason === 'slack-eaten' || shown.reason === 'queue-building') status.busy(text);
       else status.ok(text);
+    };
+
+    /** Locks the instance's GPUs through nvidia-smi; a failure is a red status and a logged error, never a throw. */
+    const applyClock = (table: NvidiaSmiClocks, d: DvfsDecision) => {
+      table.apply(d.instance, d.frequencyMHz).then(
+        (mhz) => {
+          if (closed) return;
+          smiErrors.delete(d.instance);
+          locked = { instance: d.instance, mhz, reason: d.reason };
+          showStatus();
+        },
+        (err: unknown) => {
+          if (closed) return;
+          const e = err instanceof AdapterError ? err : new AdapterError('ERR_FAILED', messageOf(err));
+          smiErrors.set(d.instance, e);
+          showStatus();
+          if (reported.has(e)) return;
+          reported.add(e);
+          const text = RED._('gpu-dvfs.errors.smi', { instance: d.instance, mhz: d.frequencyMHz, error: e.message });
+          // With the decision as msg, so a Catch node can act on it (msg.code says which failure).
+          node.error(text, { topic: d.instance, payload: d, code: e.code } as unknown as NodeMessageInFlow);
+        },
+      );
     };
 
     /** Applies decisions through the actuator and sends one msg each. */
@@ -151,6 +244,7 @@ export default function register(RED: NodeAPI) {
             node.error(twinError);
           }
         }
+        if (clocks) applyClock(clocks, d);
         if (d.frequencyMHz !== d.previousMHz) changes++;
         last = d;
         send({ topic: d.instance, payload: d } as NodeMessageInFlow);
@@ -234,7 +328,7 @@ export default function register(RED: NodeAPI) {
         syncInstances();
         const out: DvfsDecision[] = [];
         for (const item of items) {
-          const up = dvfs.observe(item as InstanceTelemetry, t);
+          const up = dvfs.observe(clocks ? fromTable(clocks, item, (k, subs) => RED._(k, subs)) : (item as InstanceTelemetry), t);
           if (up) out.push(up);
         }
         act(out, (m) => send(m));
@@ -247,6 +341,7 @@ export default function register(RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
       if (timer) clearInterval(timer);
       unregister?.();
       unsubscribe?.();
@@ -265,7 +360,24 @@ export default function register(RED: NodeAPI) {
       }
       dvfs?.reset(nowS());
       status.dispose();
-      done();
+      if (!clocks) {
+        done();
+        return;
+      }
+      // Real GPUs: -rgc on every instance this node locked (after any call in flight), within
+      // Node-RED's close timeout; a reset that fails or hangs is logged, never thrown.
+      let guard: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => {
+        guard = setTimeout(() => {
+          node.error(RED._('gpu-dvfs.errors.reset-slow', { s: CLOSE_LIMIT_MS / 1000 }));
+          resolve();
+        }, CLOSE_LIMIT_MS);
+      });
+      const reset = clocks.close().catch((err: unknown) => node.error(RED._('gpu-dvfs.errors.reset', { error: messageOf(err) })));
+      void Promise.race([reset, limit]).then(() => {
+        clearTimeout(guard);
+        done();
+      });
     });
   }
 
