@@ -2,8 +2,13 @@
 // and its trend it chooses how many servers to keep powered, with headroom for a server's
 // start-up time: out early, in by draining, within min/max and a cooldown (core/energy/scaler.ts
 // decides; this file maps config and msgs). Load comes in msgs or from the facility twin; the
-// target goes to the twin or out as a msg only. Fed nothing, it holds the current count.
+// target goes to the twin, to a Kubernetes Deployment/StatefulSet (scale subresource; its ready
+// replicas become the scaler's activeServers), or out as a msg only. Fed nothing, it holds the
+// current count.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { KubernetesFleet } from '../../core/adapters/actuators';
+import { AdapterError } from '../../core/adapters/errors';
+import type { ScaleState } from '../../core/adapters/kubernetes';
 import { EnergyInputError } from '../../core/energy/errors';
 import { profileFromTwinLaws } from '../../core/energy/profile';
 import { ClusterScaler, type ClusterLoad, type ScaleDecision } from '../../core/energy/scaler';
@@ -14,8 +19,18 @@ import { messageOf, StatusLine } from '../shared/status';
 
 interface ScalerDef extends NodeDef {
   source: 'msg' | 'twin';
-  actuator: 'twin' | 'message';
+  actuator: 'twin' | 'message' | 'kubernetes';
   facility?: string;
+  // Kubernetes actuator (prefixed: `name` is the node's own name).
+  k8sKind?: 'Deployment' | 'StatefulSet';
+  k8sName?: string;
+  /** Empty: the kubeconfig context's namespace, or the pod's own. */
+  k8sNamespace?: string;
+  k8sAuth?: 'in-cluster' | 'kubeconfig' | 'default';
+  kubeconfigPath?: string;
+  k8sContext?: string;
+  /** Seconds between reads of the ready replicas (0: only after a scale); default 15. */
+  readIntervalS?: string | number;
   minServers: string | number;
   maxServers: string | number;
   bootS: string | number;
@@ -24,6 +39,15 @@ interface ScalerDef extends NodeDef {
   headroomPct: string | number;
   staleS: string | number;
 }
+
+/** Status words per adapter failure: short, the full sentence goes to the log. */
+const K8S_SHORT: Record<string, string> = {
+  ERR_PERMISSION: 'permission',
+  ERR_CONFLICT: 'conflict',
+  ERR_MISSING: 'missing',
+  ERR_UNREACHABLE: 'unreachable',
+  ERR_TIMEOUT: 'timeout',
+};
 
 function num(v: unknown, fallback: number): number {
   if (v === '' || v === undefined || v === null) return fallback;
@@ -73,13 +97,15 @@ export default function register(RED: NodeAPI) {
     const node = this;
     const status = new StatusLine(node);
     const source = def.source === 'twin' ? 'twin' : 'msg';
-    const actuator = def.actuator === 'message' ? 'message' : 'twin';
+    const actuator = def.actuator === 'message' ? 'message' : def.actuator === 'kubernetes' ? 'kubernetes' : 'twin';
     const needsTwin = source === 'twin' || actuator === 'twin';
     const facility = def.facility ? (RED.nodes.getNode(def.facility) as FacilityConfigNode | null) : null;
     const periodS = Math.max(1, num(def.periodS, 5));
     let scaler: ClusterScaler | undefined;
     let failure: string | undefined;
-    if (needsTwin && !facility) failure = RED._('cluster-scaler.errors.no-facility');
+    // The twin's simulated load must not scale a real fleet: the real actuator takes load in msgs.
+    if (actuator === 'kubernetes' && source === 'twin') failure = RED._('cluster-scaler.errors.k8s-needs-msg');
+    else if (needsTwin && !facility) failure = RED._('cluster-scaler.errors.no-facility');
     else {
       try {
         let maxServers = Math.round(num(def.maxServers, 12));
@@ -97,6 +123,45 @@ export default function register(RED: NodeAPI) {
         failure = messageOf(err);
       }
     }
+
+    let closed = false;
+    /** What Kubernetes last reported: `ready` is the fleet's activeServers. */
+    let observed: ScaleState | undefined;
+    /** The last scale that failed, until one succeeds. */
+    let scaleError: AdapterError | undefined;
+    /** The last read that failed, until one succeeds (said once in the log). */
+    let readError: string | undefined;
+    let fleet: KubernetesFleet | undefined;
+    if (!failure && actuator === 'kubernetes') {
+      try {
+        fleet = new KubernetesFleet(
+          {
+            kind: def.k8sKind || 'Deployment',
+            name: (def.k8sName ?? '').trim(),
+            namespace: (def.k8sNamespace ?? '').trim(),
+            auth: def.k8sAuth === 'in-cluster' || def.k8sAuth === 'kubeconfig' ? def.k8sAuth : 'default',
+            kubeconfigPath: (def.kubeconfigPath ?? '').trim(),
+            context: (def.k8sContext ?? '').trim(),
+            readIntervalS: def.readIntervalS,
+          },
+          {
+            ready: (s) => {
+              observed = s;
+              readError = undefined;
+              showStatus();
+            },
+            error: (err) => {
+              if (err.message !== readError) node.error(RED._('cluster-scaler.errors.k8s-read', { error: err.message }));
+              readError = err.message;
+              showStatus();
+            },
+          },
+        );
+      } catch (err) {
+        failure = RED._('cluster-scaler.errors.k8s-config', { error: messageOf(err) });
+      }
+    }
+    const workload = fleet ? `${fleet.scaler.kind} ${fleet.scaler.namespace}/${fleet.scaler.name}` : '';
     if (failure) {
       status.error(failure);
       node.error(failure);
@@ -114,8 +179,15 @@ export default function register(RED: NodeAPI) {
     const showStatus = () => {
       if (failure) return status.error(failure);
       if (twinError) return status.warn(twinError);
-      if (!last) return status.idle(RED._('cluster-scaler.status.waiting'));
-      const text = RED._('cluster-scaler.status.target', { target: last.target, current: last.current, reason: RED._('cluster-scaler.reason.' + last.reason) });
+      if (scaleError) return status.error(RED._('cluster-scaler.k8s-status.' + (K8S_SHORT[scaleError.code] ?? 'failed'), { code: scaleError.code, workload }));
+      if (readError) return status.warn(RED._('cluster-scaler.k8s-status.read', { workload }));
+      if (!last) {
+        if (observed) return status.idle(RED._('cluster-scaler.status.k8s-idle', { workload, ready: observed.ready, desired: observed.desired }));
+        return status.idle(RED._('cluster-scaler.status.waiting'));
+      }
+      const text = observed
+        ? RED._('cluster-scaler.status.k8s', { target: last.target, ready: observed.ready, desired: observed.desired, reason: RED._('cluster-scaler.reason.' + last.reason) })
+        : RED._('cluster-scaler.status.target', { target: last.target, current: last.current, reason: RED._('cluster-scaler.reason.' + last.reason) });
       if (last.reason === 'stale-hold') status.warn(text);
       else if (last.delta !== 0) status.busy(text);
       else status.ok(text);
@@ -131,6 +203,9 @@ export default function register(RED: NodeAPI) {
           node.error(twinError);
         }
       }
+      // Scale only when the count differs from what Kubernetes last said it wants (the adapter
+      // reads again before writing, so someone else's change in between is not overwritten blind).
+      if (fleet && (!observed || d.target !== observed.desired)) scale(fleet, d);
       last = d;
       send({
         topic: 'servers',
@@ -138,6 +213,28 @@ export default function register(RED: NodeAPI) {
       } as NodeMessageInFlow);
       showStatus();
     };
+
+    /** Scales through the scale subresource; a failure is a red status and a logged error, never a throw. */
+    function scale(f: KubernetesFleet, d: ScaleDecision) {
+      f.apply(d.target).then(
+        () => {
+          if (closed) return;
+          scaleError = undefined;
+          showStatus();
+        },
+        (err: unknown) => {
+          if (closed) return;
+          const e = err instanceof AdapterError ? err : new AdapterError('ERR_FAILED', messageOf(err));
+          scaleError = e;
+          showStatus();
+          const text = RED._('cluster-scaler.errors.k8s-scale', { target: d.target, workload, error: e.message });
+          // With the decision as msg, so a Catch node can act on it (msg.code says which failure).
+          node.error(text, { topic: 'servers', payload: { target: d.target, current: d.current, delta: d.delta, reason: d.reason }, code: e.code } as unknown as NodeMessageInFlow);
+        },
+      );
+    }
+    // The ready replicas before the first decision: the first load's activeServers.
+    if (fleet) void fleet.refresh();
 
     let unregister: (() => void) | undefined;
     const unsubs: Array<() => void> = [];
@@ -170,7 +267,7 @@ export default function register(RED: NodeAPI) {
         return;
       }
       try {
-        const load = msg.payload as ClusterLoad;
+        const load = fleet ? withReady(msg.payload) : (msg.payload as ClusterLoad);
         const t = nowS();
         scaler.observe(load, t);
         act(scaler.decide(t), (m) => send(m));
@@ -182,7 +279,22 @@ export default function register(RED: NodeAPI) {
       }
     });
 
+    /**
+     * Kubernetes: the fleet's activeServers are the ready replicas it reports, not what a msg
+     * says, so start-up time and failed pods show in the decisions.
+     */
+    function withReady(payload: unknown): ClusterLoad {
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload as ClusterLoad;
+      const load = payload as ClusterLoad;
+      if (observed) return { ...load, activeServers: observed.ready };
+      if (load.activeServers === undefined) throw new EnergyInputError('ERR_BAD_LOAD', RED._('cluster-scaler.errors.k8s-no-ready', { workload }));
+      return load;
+    }
+
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      // Stops reading; the replica count stays as it is (scaling in on redeploy would drop traffic).
+      fleet?.close();
       unregister?.();
       for (const u of unsubs) u();
       status.dispose();
