@@ -5,6 +5,9 @@
 // target goes to the twin, to a Kubernetes Deployment/StatefulSet (scale subresource; its ready
 // replicas become the scaler's activeServers), or out as a msg only. Fed nothing, it holds the
 // current count.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { KubernetesFleet } from '../../core/adapters/actuators';
 import { AdapterError } from '../../core/adapters/errors';
@@ -134,12 +137,18 @@ export default function register(RED: NodeAPI) {
     let fleet: KubernetesFleet | undefined;
     if (!failure && actuator === 'kubernetes') {
       try {
+        const auth = def.k8sAuth === 'in-cluster' || def.k8sAuth === 'kubeconfig' ? def.k8sAuth : 'default';
+        // With nothing to find, the client would quietly try http://localhost:8080: say what is missing instead.
+        const homeConfig = path.join(os.homedir(), '.kube', 'config');
+        if (auth === 'default' && !process.env.KUBECONFIG && !process.env.KUBERNETES_SERVICE_HOST && !fs.existsSync(homeConfig)) {
+          throw new AdapterError('ERR_BAD_CONFIG', RED._('cluster-scaler.errors.k8s-no-credentials', { path: homeConfig }));
+        }
         fleet = new KubernetesFleet(
           {
             kind: def.k8sKind || 'Deployment',
             name: (def.k8sName ?? '').trim(),
             namespace: (def.k8sNamespace ?? '').trim(),
-            auth: def.k8sAuth === 'in-cluster' || def.k8sAuth === 'kubeconfig' ? def.k8sAuth : 'default',
+            auth,
             kubeconfigPath: (def.kubeconfigPath ?? '').trim(),
             context: (def.k8sContext ?? '').trim(),
             readIntervalS: def.readIntervalS,
@@ -151,7 +160,8 @@ export default function register(RED: NodeAPI) {
               showStatus();
             },
             error: (err) => {
-              if (err.message !== readError) node.error(RED._('cluster-scaler.errors.k8s-read', { error: err.message }));
+              // A read that fails leaves the scaler working on the last count (yellow): a warning, once.
+              if (err.message !== readError) node.warn(RED._('cluster-scaler.errors.k8s-read', { error: err.message }));
               readError = err.message;
               showStatus();
             },

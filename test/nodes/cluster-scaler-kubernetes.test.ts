@@ -198,6 +198,34 @@ describe('llmops-cluster-scaler with the Kubernetes actuator', function () {
     assert.equal(statuses(node).at(-1)!.fill, 'red');
   });
 
+  it('warns once, in yellow, when the ready replicas cannot be read, and goes on deciding', async () => {
+    const node = await deploy({ readIntervalS: 0.1 });
+    api.workloads.delete('deployments/llm/vllm');
+    const warning = await waitFor('the warning', () => node.warn.args.map((a: any[]) => String(a[0])).find((w: string) => /not found/.test(w)));
+    assert.match(warning, /could not read the ready replicas: Deployment "vllm" was not found in namespace "llm" \(404\)/);
+    await waitFor('more failed reads', () => api.requests.filter((r) => r.status === 404).length >= 4);
+    assert.equal(node.warn.args.filter((a: any[]) => String(a[0]) === warning).length, 1);
+    assert.equal(statuses(node).at(-1)!.fill, 'yellow');
+    const seen = collect();
+    node.receive({ payload: HEAVY });
+    await waitFor('a decision', () => seen[0]);
+  });
+
+  it('says which credentials are missing when the default ones do not exist', async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.HOME = dir;
+      delete process.env.KUBECONFIG;
+      delete process.env.KUBERNETES_SERVICE_HOST;
+      await helper.load([scaler], k8sFlow({ k8sAuth: 'default' }));
+      const node = helper.getNode('c1');
+      assert.ok(errors(node).some((e) => e.includes(`no Kubernetes credentials found: KUBECONFIG is not set, there is no ${path.join(dir, '.kube', 'config')}`)), errors(node).join('\n'));
+      assert.equal(statuses(node).at(-1)!.fill, 'red');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('refuses the twin as load source for a real fleet', async () => {
     await helper.load([scaler], k8sFlow({ source: 'twin' }));
     assert.ok(errors(helper.getNode('c1')).some((e) => /takes load in msg.payload/.test(e)));
