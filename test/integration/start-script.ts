@@ -78,8 +78,8 @@ export class StartScript {
   }
 
   async fetch(urlPath: string, init: RequestInit = {}): Promise<Response> {
-    const json = init.body !== undefined ? { 'content-type': 'application/json' } : {};
-    return fetch(this.url + urlPath, { ...init, headers: { ...json, ...(init.headers ?? {}) } });
+    const headers: Record<string, string> = init.body !== undefined ? { 'content-type': 'application/json' } : {};
+    return fetch(this.url + urlPath, { ...init, headers: { ...headers, ...((init.headers as Record<string, string>) ?? {}) } });
   }
 
   dispose(): void {
