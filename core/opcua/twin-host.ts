@@ -101,18 +101,28 @@ export class TwinHost extends EventEmitter {
     });
   }
 
+  /** The OPC UA server's start in progress (settled, never rejects), for stop() to wait on. */
+  private starting?: Promise<unknown>;
+  private stopped = false;
+
   /** Starts the clock and, when configured, the OPC UA server. */
   async start(): Promise<BmsServerInfo | undefined> {
     let info: BmsServerInfo | undefined;
     if (this.opts.opcua) {
-      this.bms = new BmsServer({ ...this.opts.opcua, source: this.facility });
+      const bms = new BmsServer({ ...this.opts.opcua, source: this.facility });
+      this.bms = bms;
+      const starting = bms.start();
+      this.starting = starting.catch(() => undefined);
       try {
-        info = await this.bms.start();
+        info = await starting;
       } catch (err) {
-        this.bms = undefined;
+        if (this.bms === bms) this.bms = undefined;
         throw err;
       }
+      // stop() ran while the server was starting (a redeploy): it waited for us; start nothing more.
+      if (this.stopped) return undefined;
     }
+    if (this.stopped) return undefined;
     this.startedWall = Date.now();
     this.startedSim = this.facility.timeS;
     const tick = this.opts.tickMs ?? Math.min(1000, Math.max(100, 1000 / this.speed));
@@ -149,9 +159,12 @@ export class TwinHost extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.stopClock();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    // A server still starting would listen after we return: let it finish, then shut it down.
+    await this.starting;
     const bms = this.bms;
     this.bms = undefined;
     await bms?.stop();
