@@ -55,10 +55,24 @@ describe(`faults: ${DEPLOYS} redeploys of a flow set with every node`, function 
     nr = new NodeRedProcess({ env: { NODE_OPTIONS: '--expose-gc' } });
     installProbe(nr.userDir);
     await nr.start();
-    const probe = async () => {
+    const probeOnce = async () => {
       const r = await nr.request('GET', '/llmops-probe');
       assert.equal(r.status, 200, `probe: ${r.status} ${r.text}`);
       return r.json as Probe;
+    };
+    // After a deploy, servers start, sessions connect and retries settle: read once the counts
+    // have stopped changing (three equal reads half a second apart).
+    const probe = async () => {
+      const key = (p: Probe) => JSON.stringify(Object.entries(p.resources).sort());
+      let prev = await probeOnce();
+      let same = 0;
+      for (let i = 0; i < 40 && same < 2; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        const next = await probeOnce();
+        same = key(next) === key(prev) ? same + 1 : 0;
+        prev = next;
+      }
+      return prev;
     };
     for (let g = 1; g <= DEPLOYS; g++) {
       await nr.deploy(allNodesFlow({ influxPort: influxd.port, opcuaPort, llmBaseURL: llm.baseURL, pkiDir: pki, generation: g })).catch((err) => {
@@ -69,6 +83,8 @@ describe(`faults: ${DEPLOYS} redeploys of a flow set with every node`, function 
       if (g === WARMUP) first = await probe();
     }
     last = await probe();
+    // eslint-disable-next-line no-console
+    console.log(`      after deploy ${WARMUP}: heap ${(first.heapUsed / 1e6).toFixed(1)} MB, rss ${(first.rss / 1e6).toFixed(0)} MB, ${JSON.stringify(first.resources)}; after deploy ${DEPLOYS}: heap ${(last.heapUsed / 1e6).toFixed(1)} MB, rss ${(last.rss / 1e6).toFixed(0)} MB, ${JSON.stringify(last.resources)}`);
   });
 
   after(async () => {
