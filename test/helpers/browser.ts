@@ -96,10 +96,21 @@ export class Editor {
     await this.page.locator('.red-ui-tray').waitFor({ state: 'detached' });
   }
 
+  /**
+   * Clicks Deploy and waits for "Successfully deployed". When the editor asks first (nodes not
+   * properly configured, unknown types, unused config nodes) it throws with the editor's words.
+   */
   async deploy(): Promise<void> {
     await this.page.locator('#red-ui-header-button-deploy').click();
-    // A flow with invalid or unused config nodes asks first; the tests deploy valid flows only.
-    await this.page.locator('.red-ui-notification', { hasText: /Successfully deployed/i }).waitFor({ state: 'visible', timeout: 20_000 });
+    const done = this.page.locator('.red-ui-notification', { hasText: /Successfully deployed/i });
+    const asked = this.page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    await done.or(asked).first().waitFor({ state: 'visible', timeout: 20_000 });
+    if (await asked.isVisible()) {
+      const text = await this.page.locator('.red-ui-notification', { has: asked }).innerText();
+      throw new Error(`the editor asked before deploying: ${text.replace(/\s+/g, ' ').trim()}`);
+    }
+    // Let the notification go so the next deploy waits for its own.
+    await done.first().click({ timeout: 2_000 }).catch(() => undefined);
   }
 
   /** Saves a screenshot under .artifacts/<name>.png, of the page or of one element. */
