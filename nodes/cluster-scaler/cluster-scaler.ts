@@ -139,7 +139,7 @@ export default function register(RED: NodeAPI) {
       try {
         const auth = def.k8sAuth === 'in-cluster' || def.k8sAuth === 'kubeconfig' ? def.k8sAuth : 'default';
         // With nothing to find, the client would quietly try http://localhost:8080: say what is missing instead.
-        const homeConfig = path.join(os.homedir(), '.kube', 'config');
+        const homeConfig = path.join(process.env.HOME || os.homedir(), '.kube', 'config');
         if (auth === 'default' && !process.env.KUBECONFIG && !process.env.KUBERNETES_SERVICE_HOST && !fs.existsSync(homeConfig)) {
           throw new AdapterError('ERR_BAD_CONFIG', RED._('cluster-scaler.errors.k8s-no-credentials', { path: homeConfig }));
         }

@@ -222,7 +222,8 @@ describe('llmops-cluster-scaler with the Kubernetes actuator', function () {
       assert.ok(errors(node).some((e) => e.includes(`no Kubernetes credentials found: KUBECONFIG is not set, there is no ${path.join(dir, '.kube', 'config')}`)), errors(node).join('\n'));
       assert.equal(statuses(node).at(-1)!.fill, 'red');
     } finally {
-      process.env = saved;
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
     }
   });
 

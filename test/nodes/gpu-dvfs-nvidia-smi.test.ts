@@ -30,6 +30,12 @@ function stepUp(node: AnyNode, instance = 'llama-0') {
   node.receive({ payload: [{ instance, ttftMs: 245, inputTokens: 200 }, { instance, ttftMs: 245, inputTokens: 200 }] });
 }
 
+/** Puts the environment back in place (a new object would no longer reach child processes' or libuv's view). */
+function restoreEnv(saved: NodeJS.ProcessEnv): void {
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
+}
+
 function statuses(node: AnyNode): Array<{ fill?: string; text?: string }> {
   return node.status.args.map((a: any[]) => a[0]);
 }
@@ -71,7 +77,7 @@ describe('llmops-gpu-dvfs with the nvidia-smi actuator', function () {
   afterEach(async () => {
     await helper.unload();
     process.removeListener('unhandledRejection', onUnhandled);
-    process.env = { ...saved };
+    restoreEnv(saved);
     fake.dispose();
   });
 
@@ -206,7 +212,7 @@ describe('example flow gpu-dvfs-nvidia-smi.json', function () {
   });
   afterEach(async () => {
     await helper.unload();
-    process.env = { ...saved };
+    restoreEnv(saved);
     fake.dispose();
   });
 
