@@ -178,6 +178,58 @@ const CASES: NodeCase[] = [
       return undefined;
     },
   },
+  {
+    type: 'llmops-thermal-predictor',
+    file: 'thermal-predictor/thermal-predictor.js',
+    ports: 1,
+    flow: ([o1]) => [{ id: 'n', type: 'llmops-thermal-predictor', name: 'gpu', target: 'gpuMaxC', horizonS: 60, model: 'linear', windowS: 600, sampleS: 1, minSamples: 3, intervalPct: 90, pools: '', influxdb: '', warmHours: 0, measurementPrefix: '', store: '', wires: [[o1]] }],
+    fields: { metric: 'string', value: 'number', ts: 'number', layer: 'string', unit: 'string', tags: 'object', readings: 'array' },
+    check: ({ msg }) => {
+      const f = msg.payload;
+      if (!f || typeof f !== 'object') return 'forecast is not an object';
+      if (typeof f.target !== 'string') return 'forecast without a target';
+      if (f.predicted !== null && f.predicted !== undefined && !finite(f.predicted)) return `predicted ${String(f.predicted)}`;
+      return undefined;
+    },
+  },
+  {
+    type: 'llmops-coolant-valve',
+    file: 'coolant-valve/coolant-valve.js',
+    ports: 2,
+    flow: ([o1, o2]) => [
+      {
+        id: 'n',
+        type: 'llmops-coolant-valve',
+        name: 'CDU1',
+        mode: 'advisory',
+        endpoint: '',
+        periodS: 3600,
+        gpuTargetC: 83,
+        marginK: 2,
+        staleAfterS: 60,
+        safeFlowLpm: 400,
+        safeSupplyC: 25,
+        flowMinLpm: 50,
+        flowMaxLpm: 500,
+        supplyMinC: 18,
+        supplyMaxC: 45,
+        flowRampLpmPerMin: 60,
+        supplyRampCPerMin: 2,
+        liquidSharePct: 80,
+        influxdb: '',
+        store: '',
+        wires: [[o1], [o2]],
+      },
+    ],
+    fields: { override: 'object', mode: 'string', heatKW: 'number', dewPointC: 'number', target: 'string', predicted: 'number', horizonS: 'number', t: 'number', ready: 'boolean', flowLpm: 'number', supplyTempC: 'number' },
+    check: ({ port, msg }) => {
+      if (port === 1) return msg.payload && typeof msg.payload.event === 'string' ? undefined : 'audit msg without an event';
+      const p = msg.payload;
+      if (!finite(p.flowLpm) || p.flowLpm < 50 || p.flowLpm > 500) return `flow ${p.flowLpm} L/min outside 50..500`;
+      if (!finite(p.supplyTempC) || p.supplyTempC < 18 || p.supplyTempC > 45) return `supply ${p.supplyTempC} °C outside 18..45`;
+      return undefined;
+    },
+  },
 ];
 
 const JS_FAULT = /Cannot read propert|Cannot set propert|Cannot convert|is not a function|is not iterable|is not defined|Maximum call stack|Invalid array length|Invalid string length|undefined \(reading|null \(reading/;
