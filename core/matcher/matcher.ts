@@ -130,7 +130,8 @@ export function matchIO(inputData: unknown, output: unknown, options: MatchOptio
   checkOutput(output, maxLength);
   checkRules(options.rules);
   const strict = options.strict === true;
-  const rules = resolveRules(inputData, options.rules);
+  // checkRules lets null through as "no rules", like undefined.
+  const rules = resolveRules(inputData, options.rules ?? undefined);
   const parsed = parseOutput(output);
   const byRule = assignEntries(rules, parsed.entries);
   const assigned = new Set(byRule.values());

@@ -60,7 +60,7 @@ interface NamePatterns {
 const patternCache = new Map<string, NamePatterns>();
 
 function namePatterns(rule: ResolvedRule, all: ResolvedRule[]): NamePatterns {
-  const key = JSON.stringify(rule.names) + '|' + all.map((r) => r.names[0].join(' ')).join(',');
+  const key = JSON.stringify(rule.names) + '|' + all.map((r) => (r.names[0] ?? []).join(' ')).join(',');
   const hit = patternCache.get(key);
   if (hit) return hit;
   const strong = rule.names.map(phrasePattern);
