@@ -250,6 +250,11 @@ describe('example flow cluster-scaler-kubernetes.json', function () {
     assert.ok(nodes[1].info.length > 300);
   });
 
+  it('ships its scaler disabled, so deploying the example scales nothing until the user enables it', () => {
+    const nodes: any[] = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(nodes.find((n) => n.type === 'llmops-cluster-scaler').d, true);
+  });
+
   it('scales the Deployment it names for the load its inject sends', async () => {
     const nodes: any[] = JSON.parse(fs.readFileSync(file, 'utf8'));
     const node = nodes.find((n) => n.type === 'llmops-cluster-scaler');
@@ -260,10 +265,11 @@ describe('example flow cluster-scaler-kubernetes.json', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scaler-k8s-'));
     const kubeconfigPath = path.join(dir, 'config');
     fs.writeFileSync(kubeconfigPath, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}\nusers:\n- name: u\n  user: {token: tok}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n`);
-    // As shipped it reads the default credentials; here a kubeconfig points at the stand-in.
+    // As shipped it is disabled and reads the default credentials; here it is enabled, as the
+    // comment tells the user to, and a kubeconfig points at the stand-in.
     const runnable = nodes
       .filter((n) => !['comment', 'inject', 'catch'].includes(n.type))
-      .map((n) => (n.type === 'debug' ? { id: n.id, type: 'helper', z: n.z, name: n.name } : n === node ? { ...n, k8sAuth: 'kubeconfig', kubeconfigPath } : n));
+      .map((n) => (n.type === 'debug' ? { id: n.id, type: 'helper', z: n.z, name: n.name } : n === node ? { ...n, d: false, k8sAuth: 'kubeconfig', kubeconfigPath } : n));
     await helper.load([scaler], runnable);
     const target = helper.getNode(node.id);
     await waitFor('the first read', () => statuses(target).find((s) => /ready/.test(s.text ?? '')));
