@@ -24,6 +24,11 @@ export interface LoopOptions {
   scalerPeriodS?: number;
   /** Seconds between re-plans of pool groups onto instances. */
   planPeriodS?: number;
+  /**
+   * What SLO attainment the scaler is fed: the last 60 s ('minute', default), or everything
+   * since the start ('run'): the 1 % miss budget is spent over the run, not minute by minute.
+   */
+  sloSpan?: 'minute' | 'run';
 }
 
 export interface LoopTrace {
@@ -54,6 +59,8 @@ export class TwinControlLoop {
   private sloHead = 0;
   private itAcc = 0;
   private itN = 0;
+  private runMet = 0;
+  private runDone = 0;
 
   constructor(private readonly twin: Facility, private readonly o: LoopOptions, readonly traceEveryS = 10) {
     this.slo = o.slo ?? DEFAULT_SLO;
@@ -114,6 +121,8 @@ export class TwinControlLoop {
   private completed(c: Completion): void {
     this.outputTok += c.outputTokens;
     this.sloWindow.push({ t: c.finishS, met: c.sloMet });
+    this.runDone++;
+    if (c.sloMet) this.runMet++;
     if (this.batcher) this.batcher.complete({ id: c.id, outputTokens: c.outputTokens, inputTokens: c.inputTokens });
     if (this.dvfs) {
       const up = this.dvfs.observe({ instance: c.instanceId, ttftMs: c.ttftS * 1000, tbtMs: c.outputTokens > 1 ? c.tbtS * 1000 : undefined, inputTokens: c.inputTokens }, this.twin.timeS);
@@ -181,7 +190,8 @@ export class TwinControlLoop {
         tokensPerSec: this.arrivalsTok / spanS,
         outputTokensPerSec: this.outputTok / spanS,
         activeServers: powered,
-        sloAttainmentPct: recent >= 50 ? (100 * met) / recent : undefined,
+        sloAttainmentPct:
+          this.o.sloSpan === 'run' ? (this.runDone >= 200 ? (100 * this.runMet) / this.runDone : undefined) : recent >= 50 ? (100 * met) / recent : undefined,
       },
       t,
     );
