@@ -1,4 +1,13 @@
 // Flows and data the fault tests share.
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Adds the test-only probe plugin (probe/: active resources, heap, loaded modules) to a Node-RED user directory. */
+export function installProbe(userDir: string): void {
+  const at = path.join(userDir, 'node_modules', 'llmops-test-probe');
+  fs.rmSync(at, { recursive: true, force: true });
+  fs.symlinkSync(path.join(__dirname, 'probe'), at, 'dir');
+}
 
 /** What Node-RED prints when something escaped a node: an uncaught exception or an unhandled rejection. */
 export const CRASH_IN_LOG = /Uncaught Exception|UnhandledPromiseRejection|unhandledRejection|Unhandled rejection|FATAL ERROR/i;

@@ -14,7 +14,7 @@ import { NodeRedProcess } from '../helpers/nodered';
 import { freePort } from '../helpers/ports';
 import { requireTool } from '../helpers/require-tool';
 import { allNodesFlow } from './all-nodes-flow';
-import { CRASH_IN_LOG } from './flows';
+import { CRASH_IN_LOG, installProbe } from './flows';
 
 const DEPLOYS = Number(process.env.LLMOPS_REDEPLOYS) || 100;
 const WARMUP = 5;
@@ -25,13 +25,6 @@ interface Probe {
   heapUsed: number;
   rss: number;
   gc: boolean;
-}
-
-/** Adds the probe plugin to a Node-RED user directory. */
-export function installProbe(userDir: string): void {
-  const at = path.join(userDir, 'node_modules', 'llmops-test-probe');
-  fs.rmSync(at, { recursive: true, force: true });
-  fs.symlinkSync(path.join(__dirname, 'probe'), at, 'dir');
 }
 
 describe(`faults: ${DEPLOYS} redeploys of a flow set with every node`, function () {

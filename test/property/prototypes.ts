@@ -11,12 +11,12 @@ const WATCHED: Array<[string, object]> = [
   ['Promise.prototype', Promise.prototype],
 ];
 
-export type PrototypeSnapshot = Map<string, Map<PropertyKey, PropertyDescriptor>>;
+export type PrototypeSnapshot = Map<string, Map<string | symbol, PropertyDescriptor>>;
 
 export function prototypeSnapshot(): PrototypeSnapshot {
   const snap: PrototypeSnapshot = new Map();
   for (const [name, proto] of WATCHED) {
-    const props = new Map<PropertyKey, PropertyDescriptor>();
+    const props = new Map<string | symbol, PropertyDescriptor>();
     for (const key of Reflect.ownKeys(proto)) props.set(key, Object.getOwnPropertyDescriptor(proto, key)!);
     snap.set(name, props);
   }

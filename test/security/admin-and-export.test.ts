@@ -57,7 +57,7 @@ describe('security: flow export and admin endpoints (real Node-RED, adminAuth, e
     assert.equal(r.status, 200, `login ${username}: ${r.text}`);
     return r.json.access_token as string;
   };
-  const as = (token: string | undefined) => (token ? { authorization: `Bearer ${token}` } : {});
+  const as = (token: string | undefined): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const call = async (verb: string, urlPath: string, token?: string, body?: unknown) => {
     const saved = nr.token;
     nr.token = undefined;

@@ -1,7 +1,7 @@
 // Test-only: GET <admin>/llmops-probe answers what the Node-RED process holds right now: active
 // resources by kind (sockets, servers, timers, file watchers: process.getActiveResourcesInfo) and
-// the heap after a full garbage collection (Node started with --expose-gc). The redeploy leak test
-// reads it between deploys. It registers no node type that a flow would use.
+// the heap after a full garbage collection (Node started with --expose-gc), and whether node-opcua
+// has been loaded. The redeploy leak test and bench:throughput read it. It registers no node type that a flow would use.
 'use strict';
 module.exports = function (RED) {
   RED.httpAdmin.get('/llmops-probe', (req, res) => {
@@ -22,7 +22,9 @@ module.exports = function (RED) {
         handles[kind] = (handles[kind] || 0) + 1;
       }
       const m = process.memoryUsage();
-      res.json({ resources, handles, heapUsed: m.heapUsed, rss: m.rss, external: m.external, gc: typeof global.gc === 'function' });
+      const loaded = Object.keys(require.cache);
+      const opcuaLoaded = loaded.some((k) => /[\\/]node_modules[\\/]node-opcua[^\\/]*[\\/]/.test(k));
+      res.json({ resources, handles, heapUsed: m.heapUsed, rss: m.rss, external: m.external, gc: typeof global.gc === 'function', modulesLoaded: loaded.length, opcuaLoaded });
     }, 200);
   });
   function Probe(config) {
