@@ -73,6 +73,10 @@ export const METRICS: Record<string, MetricInfo> = {
   'cdu.supplyTemperature': { layer: 'rack', name: 'CDU supply', unit: '°C', range: { min: 18, max: 45 }, decimals: 1 },
   'cdu.returnTemperature': { layer: 'rack', name: 'CDU return', unit: '°C', range: { max: 60 }, decimals: 1 },
   'cdu.flow': { layer: 'rack', name: 'CDU flow', unit: 'L/min', range: { min: 50, max: 500 }, decimals: 0 },
+  'cdu.flowSetpoint': { layer: 'rack', name: 'CDU flow setpoint', unit: 'L/min', range: { min: 50, max: 500 }, decimals: 0 },
+  'cdu.supplySetpoint': { layer: 'rack', name: 'CDU supply setpoint', unit: '°C', range: { min: 18, max: 45 }, decimals: 1 },
+  'cdu.remoteTimeout': { layer: 'rack', name: 'CDU remote timeout (fell back to local setpoints)', unit: 'bool', range: { max: 0 }, decimals: 0 },
+  'cdu.lowFlowAlarm': { layer: 'rack', name: 'CDU low-flow alarm', unit: 'bool', range: { max: 0 }, decimals: 0 },
   'cdu.pumpPower': { layer: 'rack', name: 'CDU pump power', unit: 'kW', decimals: 2 },
   'cooling.power': { layer: 'rack', name: 'Cooling power (pump + chiller)', unit: 'kW', decimals: 1 },
 };

@@ -37,7 +37,8 @@ function describeRange(range: NormalRange, unit: string): string {
   return parts.join(', ');
 }
 
-const FLAG: Record<Condition, string> = { normal: '', unknown: '', warning: ' ⚠ above target', alarm: ' ⛔ out of range' };
+// Plain words, not emoji: dashboards and terminals without an emoji font show boxes instead.
+const FLAG: Record<Condition, string> = { normal: '', unknown: '', warning: ' · above target', alarm: ' · OUT OF RANGE' };
 
 /** One line a person can read without knowing the metric names. */
 export function describeReading(r: Reading, overrides?: RangeOverrides): string {

@@ -78,7 +78,7 @@ describe('llmops-sensor node', () => {
   it('applies edited normal ranges in the text', async () => {
     await helper.load(sensor, flow({ ranges: [{ metric: 'gpu.temperature', target: '75', min: '', max: '' }] }));
     const { out } = await exchange({ metric: 'gpu.temperature', value: 78 });
-    assert.match(out.text, /target ≤ 75 °C\) ⚠ above target/);
+    assert.match(out.text, /target ≤ 75 °C\) · above target/);
   });
 
   it('keeps the good readings of a batch and reports the bad ones as an error', async () => {

@@ -10,16 +10,16 @@ describe('describeReading', () => {
   });
 
   it('flags a value above target', () => {
-    assert.match(describeReading(gpuTemp(84)), /⚠ above target$/);
+    assert.match(describeReading(gpuTemp(84)), /· above target$/);
   });
 
   it('flags a value outside the normal range', () => {
-    assert.match(describeReading(gpuTemp(88)), /⛔ out of range$/);
+    assert.match(describeReading(gpuTemp(88)), /· OUT OF RANGE$/);
   });
 
   it('uses an edited range instead of the catalogue', () => {
     const text = describeReading(gpuTemp(78.4), { 'gpu.temperature': { target: 75 } });
-    assert.match(text, /target ≤ 75 °C\) ⚠ above target/);
+    assert.match(text, /target ≤ 75 °C\) · above target/);
   });
 
   it('names unknown metrics by their id and keeps the unit', () => {
