@@ -27,6 +27,8 @@ interface SensorDef extends NodeDef {
   url?: string;
   mappings?: string;
   labelTags?: string;
+  /** nvidia-smi / prometheus: the limit for one call or scrape, s (empty: 10 s / 5 s). */
+  timeoutS?: string | number;
   /** twin: the llmops-facility node and the seconds between reading sets (0: only on input). */
   facility?: string;
   interval?: string | number;
@@ -149,8 +151,8 @@ export default function register(RED: NodeAPI) {
       try {
         live =
           source === 'nvidia-smi'
-            ? nvidiaSmiSource({ smiPath: def.smiPath || undefined, gpus: def.gpus, intervalS: interval, tags: defaultTags }, hooks)
-            : prometheusSource({ url: def.url ?? '', intervalS: interval ?? 15, mappings: parseJsonRows(def.mappings), labelTags: def.labelTags, tags: defaultTags }, hooks);
+            ? nvidiaSmiSource({ smiPath: def.smiPath || undefined, gpus: def.gpus, intervalS: interval, timeoutS: def.timeoutS, tags: defaultTags }, hooks)
+            : prometheusSource({ url: def.url ?? '', intervalS: interval ?? 15, timeoutS: def.timeoutS, mappings: parseJsonRows(def.mappings), labelTags: def.labelTags, tags: defaultTags }, hooks);
       } catch (err) {
         // A dialog value the adapter cannot use (GPU list, URL, mapping JSON): say which.
         hooks.state('error', messageOf(err));

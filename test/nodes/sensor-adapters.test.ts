@@ -21,14 +21,15 @@ describe('llmops-sensor with infrastructure sources', function () {
   this.timeout(20000);
   let fake: FakeNvidiaSmi | undefined;
   let exporter: FakeDcgmExporter | undefined;
-  const saved = { ...process.env };
+  const added = ['FAKE_NVIDIA_SMI_STATE', 'FAKE_NVIDIA_SMI_LOG'];
   afterEach(async () => {
     await helper.unload();
     fake?.dispose();
     fake = undefined;
     await exporter?.stop();
     exporter = undefined;
-    process.env = { ...saved };
+    // Restore in place: replacing process.env would cut later tests off from the real environment.
+    for (const k of added) delete process.env[k];
   });
 
   it('reads this host’s GPUs through nvidia-smi on a poll tick', async () => {
