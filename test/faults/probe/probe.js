@@ -23,7 +23,8 @@ module.exports = function (RED) {
       }
       const m = process.memoryUsage();
       const loaded = Object.keys(require.cache);
-      const opcuaLoaded = loaded.some((k) => /[\\/]node_modules[\\/]node-opcua[^\\/]*[\\/]/.test(k));
+      // Node-RED's palette scan reads every package.json; code is what counts.
+      const opcuaLoaded = loaded.some((k) => /[\\/]node_modules[\\/]node-opcua[^\\/]*[\\/].*\.js$/.test(k));
       res.json({ resources, handles, heapUsed: m.heapUsed, rss: m.rss, external: m.external, gc: typeof global.gc === 'function', modulesLoaded: loaded.length, opcuaLoaded });
     }, 200);
   });
