@@ -12,6 +12,40 @@ import { chooseSetpoints, type SetpointChoice } from './setpoints';
 
 export type ValveMode = 'auto' | 'advisory' | 'manual';
 
+/**
+ * The valve's clock (seconds). Ramp limits (per minute) and staleness are judged on it, so a
+ * valve driving a twin that runs faster than real time ramps per virtual minute. Wall-clock by
+ * default; a caller in virtual time passes its own (e.g. `() => twin.now`).
+ */
+export type Clock = () => number;
+
+export const wallClock: Clock = () => Date.now() / 1000;
+
+/**
+ * A clock that follows the data: the latest timestamp `advance`d to, running on at the wall
+ * clock's pace between timestamps and never backwards. For a twin that runs faster than real time
+ * it keeps the twin's minutes; when the data stops it still moves, so a forecast goes stale and
+ * the safe setpoint is reached at the ramp's pace (never frozen).
+ */
+export class DataClock {
+  private t = Number.NaN;
+  private wallAt = Number.NaN;
+
+  constructor(private readonly wall: Clock = wallClock) {}
+
+  /** Moves the clock to `tS` (s) if that is later than now (non-finite times are ignored). */
+  advance(tS: unknown): void {
+    if (typeof tS !== 'number' || !Number.isFinite(tS)) return;
+    const now = this.now();
+    if (Number.isFinite(now) && tS <= now) return;
+    this.t = tS;
+    this.wallAt = this.wall();
+  }
+
+  /** Now on this clock (s); NaN before the first `advance`. */
+  readonly now: Clock = () => (Number.isFinite(this.t) ? this.t + Math.max(0, this.wall() - this.wallAt) : Number.NaN);
+}
+
 export interface ValveConfig {
   limits: ValveLimits;
   plant: PlantModel;
@@ -52,8 +86,8 @@ export interface ForecastIn {
 }
 
 export interface ValveInput {
-  /** Now (s, the same clock as the forecast's `t`). */
-  tS: number;
+  /** Now (s, the same clock as the forecast's `t`); the valve's clock when absent. */
+  tS?: number;
   forecast?: ForecastIn | null;
   /** Liquid heat now (kW) and coming (kW, e.g. from the plan); NaN when unknown. */
   heatKW?: unknown;
@@ -93,8 +127,10 @@ export class CoolantValve {
   readonly c: ValveConfig;
   private last: ValveState['last'] = null;
   private override: ValveState['override'] = null;
+  private readonly clock: Clock;
 
-  constructor(config: Partial<ValveConfig> = {}, state?: ValveState) {
+  constructor(config: Partial<ValveConfig> = {}, state?: ValveState, clock: Clock = wallClock) {
+    this.clock = clock;
     this.c = {
       ...DEFAULT_VALVE,
       ...config,
@@ -107,6 +143,12 @@ export class CoolantValve {
     }
   }
 
+  /** Now on the valve's clock (s); NaN when that clock has not started. */
+  now(): number {
+    const t = this.clock();
+    return typeof t === 'number' ? t : Number.NaN;
+  }
+
   /** The setpoints written last (null before the first). */
   get lastWritten(): ValveState['last'] {
     return this.last;
@@ -117,7 +159,7 @@ export class CoolantValve {
   }
 
   /** Tells the valve what the CDU holds now (e.g. read back at start), so the ramp starts there. */
-  seed(flowLpm: number, supplyC: number, tS: number): void {
+  seed(flowLpm: number, supplyC: number, tS: number = this.now()): void {
     if (isFiniteNum(flowLpm) && isFiniteNum(supplyC) && isFiniteNum(tS)) this.last = { flowLpm, supplyC, tS };
   }
 
@@ -128,7 +170,8 @@ export class CoolantValve {
   step(inp: ValveInput, mode: ValveMode = 'auto', commit = true): ValveOutput {
     const c = this.c;
     const lim = c.limits;
-    const now = isFiniteNum(inp.tS) ? inp.tS : (this.last?.tS ?? 0);
+    const clockNow = this.now();
+    const now = isFiniteNum(inp.tS) ? inp.tS : Number.isFinite(clockNow) ? clockNow : (this.last?.tS ?? 0);
     this.applyOverride(inp.override);
     const floor = this.supplyFloor(inp.dewPointC);
     const measuredFlow = num(inp.flowLpm);

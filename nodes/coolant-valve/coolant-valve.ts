@@ -7,7 +7,7 @@
 // manual (writes only the operator's `msg.override`). Every write and alarm is an audit event
 // (output 2, and InfluxDB when a config node is set).
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { CoolantValve, type ForecastIn, type ValveMode, type ValveOutput, type ValveState } from '../../core/cooling/valve';
+import { CoolantValve, DataClock, wallClock, type ForecastIn, type ValveMode, type ValveOutput, type ValveState } from '../../core/cooling/valve';
 import type { OpcuaSession, StateChange } from '../../core/opcua/session';
 import type { Reading } from '../../core/telemetry/catalogue';
 import type { InfluxConfigNode } from '../influxdb/influxdb';
@@ -36,6 +36,8 @@ interface ValveDef extends NodeDef {
   liquidSharePct: string | number;
   influxdb?: string;
   store: string;
+  /** 'wall' (default): ramps and staleness in real time; 'data': in the time the msgs carry (a twin faster than real time). */
+  clock?: string;
 }
 
 export interface AuditEvent {
@@ -75,6 +77,7 @@ export default function register(RED: NodeAPI) {
     const ids = { flow: def.flowNodeId || 'CDU1.FlowSetpoint', supply: def.supplyNodeId || 'CDU1.SupplyTemperatureSetpoint', heartbeat: def.heartbeatNodeId || 'CDU1.Heartbeat' };
     const liquidShare = Math.min(1, Math.max(0, num(def.liquidSharePct, 80) / 100));
     const deltaRaw = def.deltaTK;
+    const dataClock = def.clock === 'data' ? new DataClock() : null;
     const valve = new CoolantValve(
       {
         gpuTargetC: num(def.gpuTargetC, 83),
@@ -93,6 +96,7 @@ export default function register(RED: NodeAPI) {
         },
       },
       context.get(STATE_KEY, store) as ValveState | undefined,
+      dataClock ? dataClock.now : wallClock,
     );
     const endpoint = def.endpoint ? (RED.nodes.getNode(def.endpoint) as OpcuaEndpointNode | null) : null;
     const influx = def.influxdb ? (RED.nodes.getNode(def.influxdb) as InfluxConfigNode | null) : null;
@@ -137,7 +141,7 @@ export default function register(RED: NodeAPI) {
       let pick: ForecastIn | null = null;
       let high = -Infinity;
       for (const { f, receivedS } of forecasts.values()) {
-        // Staleness is judged on this node's clock: the data's own clock may be a twin's.
+        // Staleness is judged on the valve's clock at receipt (wall, or the data's time with the data clock).
         const g = { ...f, t: receivedS };
         const h = typeof f.interval?.high === 'number' ? f.interval.high : typeof f.predicted === 'number' ? f.predicted : -Infinity;
         if (f.ready === true && nowS - receivedS <= valve.c.staleAfterS && h > high) {
@@ -158,9 +162,9 @@ export default function register(RED: NodeAPI) {
 
     /** One decision, written unless advisory; `send` is the msg's when a msg triggered it. */
     const decide = async (send: (m: Array<NodeMessageInFlow | null>) => void, override?: unknown) => {
-      const nowS = Date.now() / 1000;
+      const nowS = valve.now();
       const out = valve.step(
-        { tS: nowS, forecast: worstForecast(nowS), heatKW: plant.heatKW, flowLpm: plant.flowLpm, supplyC: plant.supplyC, dewPointC: plant.dewPointC, override },
+        { tS: Number.isFinite(nowS) ? nowS : undefined, forecast: worstForecast(nowS), heatKW: plant.heatKW, flowLpm: plant.flowLpm, supplyC: plant.supplyC, dewPointC: plant.dewPointC, override },
         mode,
       );
       context.set(STATE_KEY, valve.toJSON(), store);
@@ -219,7 +223,7 @@ export default function register(RED: NodeAPI) {
         session
           .read([ids.flow, ids.supply])
           .then(([f, s2]) => {
-            if (!valve.lastWritten && typeof f.value === 'number' && typeof s2.value === 'number') valve.seed(f.value, s2.value, Date.now() / 1000);
+            if (!valve.lastWritten && typeof f.value === 'number' && typeof s2.value === 'number') valve.seed(f.value, s2.value);
           })
           .catch((err) => node.warn(RED._('coolant-valve.errors.read', { error: messageOf(err) })));
       }
@@ -255,8 +259,10 @@ export default function register(RED: NodeAPI) {
         }
         if (isForecast(msg.payload)) {
           const f = msg.payload;
-          forecasts.set(`${String(f.target)}/${String(f.horizonS ?? '')}`, { f, receivedS: Date.now() / 1000 });
+          dataClock?.advance(f.t);
+          forecasts.set(`${String(f.target)}/${String(f.horizonS ?? '')}`, { f, receivedS: valve.now() });
         } else if (Array.isArray(msg.payload)) {
+          if (dataClock) for (const r of msg.payload as Reading[]) if (r && typeof r.ts === 'number') dataClock.advance(r.ts / 1000);
           absorb(msg.payload as Reading[]);
         }
         if (typeof msg.heatKW === 'number') plant.heatKW = msg.heatKW;
