@@ -157,6 +157,29 @@ describe('editor: palette, dialogs and deploy (Chromium)', function () {
     }
   });
 
+  for (const lang of ['de', 'ja', 'zh-CN']) {
+    it(`shows dialogs and help in ${lang} when the browser asks for ${lang}`, async () => {
+      const catalogue = JSON.parse(fs.readFileSync(path.join(root, 'locales', lang, 'io-matcher.json'), 'utf8'))['io-matcher'];
+      const help = fs.readFileSync(path.join(root, 'locales', lang, 'io-matcher.html'), 'utf8');
+      const firstHeading = /<h3>([^<]+)<\/h3>/.exec(help)![1];
+      const e = await editor!.openPage(nr!.url, 'llmops-io-matcher', lang);
+      try {
+        const id = await e.drop('llmops-io-matcher', 300, 200);
+        await e.openDialog(id);
+        const label = (await e.page.locator('label[for="node-input-inputProperty"]').innerText()).trim();
+        assert.equal(label, catalogue.label.inputProperty);
+        assert.doesNotMatch(await e.page.locator('.red-ui-tray #dialog-form').innerText(), /io-matcher\./, 'no raw catalogue key');
+        await e.screenshot(`editor-dialog-io-matcher-${lang}`, '.red-ui-tray');
+        await e.closeDialog('cancel');
+        const shownHelp = await e.page.evaluate((t) => (window as any).$(`script[data-help-name="${t}"]`).html() as string, 'llmops-io-matcher');
+        assert.ok(shownHelp.includes(`<h3>${firstHeading}</h3>`), `help in ${lang}`);
+        assert.deepEqual(e.errors, []);
+      } finally {
+        await e.closePage();
+      }
+    });
+  }
+
   it('deploys an LLM Engine configured in its dialog with an offline provider made there too', async () => {
     const e = editor!;
     // Start from an empty workspace so only the configured node is deployed.

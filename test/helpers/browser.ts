@@ -26,10 +26,27 @@ export class Editor {
    * Launches Chromium (skips the suite locally when it is missing, fails under CI=true) and opens
    * the editor at `url`, returning once the palette shows the node `waitForType`.
    */
-  static async open(ctx: Mocha.Context, url: string, waitForType = 'inject'): Promise<Editor> {
+  static async open(ctx: Mocha.Context, url: string, waitForType = 'inject', locale = 'en-US'): Promise<Editor> {
     const executablePath = process.env.CHROMIUM_PATH || requireTool(ctx, 'chromium', 'apt-get install -y chromium', ['/usr/bin/chromium']);
     const browser = await chromium.launch({ executablePath, args: FLAGS, headless: true, timeout: 30_000 });
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const editor = await Editor.openPage(browser, url, waitForType, locale);
+    return editor;
+  }
+
+  /**
+   * Opens the editor in another page of the same browser, in the browser language `locale`
+   * (the editor picks its catalogues from it). Close it with `closePage()`.
+   */
+  openPage(url: string, waitForType: string, locale: string): Promise<Editor> {
+    return Editor.openPage(this.browser, url, waitForType, locale);
+  }
+
+  async closePage(): Promise<void> {
+    await this.page.close();
+  }
+
+  private static async openPage(browser: Browser, url: string, waitForType: string, locale: string): Promise<Editor> {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale });
     page.setDefaultTimeout(15_000);
     const editor = new Editor(browser, page);
     page.on('console', (m: ConsoleMessage) => {
