@@ -54,6 +54,24 @@ async function waitForCount(influxd: Influxd, db: string, n: number, timeoutMs =
   }
 }
 
+/** Waits until InfluxDB holds n points, or its count has stopped growing for 3 s (points were lost). */
+async function waitForSettled(influxd: Influxd, db: string, n: number, timeoutMs: number): Promise<{ end: number; count: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const c = await influxd.count(db, 'gpu');
+    if (c >= n) return { end: Date.now(), count: c };
+    if (c !== last) {
+      last = c;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > 3000 || Date.now() > deadline) {
+      return { end: lastChange, count: c };
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function rawInflux(influxd: Influxd): Promise<number> {
   const db = 'bench_raw';
   const client = new InfluxDB({ host: '127.0.0.1', port: influxd.port, database: db });
@@ -267,7 +285,7 @@ async function nodeThroughput(): Promise<Record<string, { msgsPerSec: number; ra
  *   (A) one reading per msg: our Sensor → llmops-influxdb against the contrib `influxdb out`;
  *   (B) msgs of BATCH readings: the contrib `influxdb batch` (ours is sensorToInflux above).
  */
-async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number; contribOut: number; contribBatch: number; contribOutErrors: string }> {
+async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number; contribOut: number; contribBatch: number; lost: Record<string, number>; contribOutErrors: string }> {
   const nr = new NodeRedProcess({ modules: ['node-red-contrib-influxdb'] });
   try {
     await nr.start();
@@ -296,23 +314,24 @@ async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number
       ...fireFlow('batch', Math.ceil(POINTS / BATCH), `{ payload: Array.from({ length: Math.min(${BATCH}, ${POINTS} - i * ${BATCH}) }, (_, k) => { const j = i * ${BATCH} + k; const r = (() => { const i = j; return ${READING_JS}; })(); return { measurement: 'gpu', tags: { ...r.tags, metric: r.metric, unit: 'W' }, fields: { value: r.value }, timestamp: r.ts }; }) }`, 'c-batch'),
     ];
     await nr.deploy(placed(flow));
+    const lost: Record<string, number> = {};
+    /** Points/s of what arrived; what never arrived is counted in `lost`. */
     const timed = async (key: string, db: string, n: number, timeoutMs: number) => {
       const start = Date.now();
       const r = await nr.request('POST', `/go/${key}`, {});
       if (r.status !== 200) throw new Error(`${key}: ${r.status} ${r.text}`);
-      const end = await waitForCount(influxd, db, n, timeoutMs).catch((err) => {
-        throw new Error(`${key}: ${err.message}\n${nr.log.slice(-2000)}`);
-      });
-      return (n / (end - start)) * 1000;
+      const { end, count } = await waitForSettled(influxd, db, n, timeoutMs);
+      lost[key] = n - count;
+      return (count / (end - start)) * 1000;
     };
     const oursPerReading = await timed('ours', dbs.ours, PER_READING, 120000);
-    log(`  (A) per reading, ours: ${Math.round(oursPerReading)} points/s`);
+    log(`  (A) per reading, ours: ${Math.round(oursPerReading)} points/s, lost ${lost.ours}`);
     const contribOut = await timed('out', dbs.out, PER_READING, 300000);
-    log(`  (A) per reading, contrib influxdb out: ${Math.round(contribOut)} points/s`);
+    log(`  (A) per reading, contrib influxdb out: ${Math.round(contribOut)} points/s, lost ${lost.out}`);
     const contribBatch = await timed('batch', dbs.batch, POINTS, 300000);
-    log(`  (B) batches of ${BATCH}, contrib influxdb batch: ${Math.round(contribBatch)} points/s`);
+    log(`  (B) batches of ${BATCH}, contrib influxdb batch: ${Math.round(contribBatch)} points/s, lost ${lost.batch}`);
     const errs = (await nr.request('GET', '/errors')).json;
-    return { oursPerReading, contribOut, contribBatch, contribOutErrors: errs.errors ? `${errs.errors} errors, first: ${errs.first}` : '' };
+    return { oursPerReading, contribOut, contribBatch, lost, contribOutErrors: errs.errors ? `${errs.errors} errors, first: ${errs.first}` : '' };
   } finally {
     await nr.dispose();
   }
@@ -399,12 +418,15 @@ async function main() {
         oursPointsPerSec: Math.round(contrib.oursPerReading),
         contribOutPointsPerSec: Math.round(contrib.contribOut),
         ratio: Number((contrib.oursPerReading / contrib.contribOut).toFixed(2)),
+        oursLost: contrib.lost.ours,
+        contribOutLost: contrib.lost.out,
         ...(contrib.contribOutErrors ? { contribErrors: contrib.contribOutErrors } : {}),
       },
       batched: {
         oursPointsPerSec: Math.round(oursBest),
         contribBatchPointsPerSec: Math.round(contrib.contribBatch),
         ratio: Number((oursBest / contrib.contribBatch).toFixed(3)),
+        contribBatchLost: contrib.lost.batch,
       },
       startup: start,
       target: { ratio: 0.6, perReadingRatio: 10, batchedRatio: 0.9, startupAddedMs: 500, startupAddedRssMB: 30 },
