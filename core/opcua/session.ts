@@ -91,10 +91,31 @@ interface Registered {
 
 const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 15000 };
 
+/** Why a read or write found no session to use, in words a user can act on. */
+const NO_SESSION: Record<ConnectionState | 'closing' | 'lost', string> = {
+  connecting: 'OPC UA session is still connecting; nothing was read or written',
+  reconnecting: 'OPC UA session is reconnecting; nothing was read or written',
+  disconnected: 'OPC UA session is closed',
+  connected: 'OPC UA session is closed',
+  closing: 'OPC UA session is closing (redeploy or shutdown); nothing was read or written',
+  lost: 'OPC UA session was lost; reconnecting',
+};
+
+/** A read or write with no session to use: `state` says why (connecting, reconnecting, closing…). */
 export class NotConnectedError extends Error {
-  constructor(state: ConnectionState) {
-    super(`OPC UA session is ${state}`);
+  readonly code = 'ERR_NOT_CONNECTED';
+  constructor(readonly state: ConnectionState | 'closing' | 'lost') {
+    super(NO_SESSION[state]);
     this.name = 'NotConnectedError';
+  }
+}
+
+/** The session closed or was lost while a read or write was on its way: it may or may not have arrived. */
+export class SessionClosedError extends Error {
+  readonly code = 'ERR_SESSION_CLOSED';
+  constructor(operation: 'read' | 'write', closing: boolean, cause: unknown) {
+    super(`OPC UA session ${closing ? 'closed (redeploy or shutdown)' : 'lost'} during the ${operation}${closing ? '' : '; reconnecting, the next one is retried on the new session'} (${messageOf(cause)})`);
+    this.name = 'SessionClosedError';
   }
 }
 
@@ -167,7 +188,7 @@ export class OpcuaSession extends EventEmitter {
   async read(ids: string[]): Promise<ItemValue[]> {
     const session = this.requireSession();
     const resolved = ids.map((id) => this.resolve(id));
-    const dataValues = await session.read(resolved.map((nodeId) => ({ nodeId, attributeId: this.ua.AttributeIds.Value })));
+    const dataValues = await this.onSession<any[]>(session, 'read', () => session.read(resolved.map((nodeId) => ({ nodeId, attributeId: this.ua.AttributeIds.Value }))));
     return dataValues.map((dv: any, i: number) => toItemValue(ids[i], dv));
   }
 
@@ -175,9 +196,25 @@ export class OpcuaSession extends EventEmitter {
   async write(id: string, value: number | boolean | string): Promise<string> {
     const session = this.requireSession();
     const nodeId = this.resolve(id);
-    const dataType = await this.dataTypeOf(session, nodeId, value);
-    const status = await session.write({ nodeId, attributeId: this.ua.AttributeIds.Value, value: { value: { dataType, value } } });
+    const status = await this.onSession(session, 'write', async () => {
+      const dataType = await this.dataTypeOf(session, nodeId, value);
+      return session.write({ nodeId, attributeId: this.ua.AttributeIds.Value, value: { value: { dataType, value } } });
+    });
     return status.name;
+  }
+
+  /**
+   * Runs a service call on `session`. When it fails because that session went away meanwhile
+   * (closed for a redeploy, or the link dropped), the error says so, rather than node-opcua's
+   * words about a channel the user never sees.
+   */
+  private async onSession<T>(session: any, operation: 'read' | 'write', call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (this.closing || this.session !== session) throw new SessionClosedError(operation, this.closing, err);
+      throw err;
+    }
   }
 
   /** Writes, then reads the point back, as a controller must before it trusts a setpoint. */
@@ -406,7 +443,10 @@ export class OpcuaSession extends EventEmitter {
   }
 
   private requireSession(): any {
-    if (this.current !== 'connected' || !this.session) throw new NotConnectedError(this.current);
+    if (this.closing) throw new NotConnectedError(this.current === 'disconnected' ? 'disconnected' : 'closing');
+    if (this.current !== 'connected') throw new NotConnectedError(this.current);
+    // Connected a moment ago, the session already torn down: the loop is about to reconnect.
+    if (!this.session) throw new NotConnectedError('lost');
     return this.session;
   }
 

@@ -75,6 +75,34 @@ describe('OPC UA session manager', function () {
     await assert.rejects(session.write('CDU1.FlowSetpoint', 300), NotConnectedError);
   });
 
+  it('says a read while connecting was skipped because the session is still connecting', async () => {
+    session = newSession();
+    session.open();
+    await assert.rejects(session.read(['CDU1.Flow']), (e: NotConnectedError) => e instanceof NotConnectedError && e.state === 'connecting' && /still connecting/.test(e.message));
+  });
+
+  it('says a write during close was refused because the session is closing, not that it is connected', async () => {
+    await startServer();
+    session = newSession();
+    session.open();
+    await waitFor('connected', () => session!.state === 'connected');
+    const closing = session.close(5000);
+    await assert.rejects(session.write('CDU1.FlowSetpoint', 300), (e: Error) => /closing/.test(e.message) && !/is connected/.test(e.message));
+    await closing;
+  });
+
+  it('reports a write interrupted by the close as interrupted by a close, not as a node-opcua channel error', async () => {
+    await startServer();
+    session = newSession();
+    session.open();
+    await waitFor('connected', () => session!.state === 'connected');
+    // On its way (the data type is read first) when the close tears the session down.
+    const writing = session.write('CDU1.FlowSetpoint', 300);
+    const closing = session.close(5000);
+    await assert.rejects(writing, (e: Error) => e.name === 'SessionClosedError' && /closed \(redeploy or shutdown\) during the write/.test(e.message));
+    await closing;
+  });
+
   it('writes with read-back', async () => {
     const f = await startServer();
     session = newSession();
