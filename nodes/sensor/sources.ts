@@ -56,6 +56,12 @@ export function twinSource(RED: NodeAPI, node: Node, facilityId: string, interva
   };
 }
 
+/** A read refused or cut short because the session is connecting, reconnecting or closing. */
+function isSessionGone(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ERR_NOT_CONNECTED' || code === 'ERR_SESSION_CLOSED';
+}
+
 /** Metric name for an item without one: the string id without its namespace part. */
 export function metricOfNodeId(nodeId: string): string {
   const id = nodeId.replace(/^nsu=[^;]*;/, '').replace(/^ns=\d+;/, '').replace(/^[isgb]=/, '');
@@ -140,12 +146,19 @@ export function opcuaSource(
   return {
     poll: () => {
       if (ids.length === 0) return;
+      // No session yet (connecting) or for now (reconnecting): the poll is skipped, which the
+      // status already says; the subscription delivers once the session is there.
+      if (session.state !== 'connected') return showState(session.status);
       session.read(ids).then(
         (values) => {
           const list = toItems(values);
           if (list.length > 0) hooks.emit(list, 'opcua', false);
         },
-        (err) => hooks.error(messageOf(err)),
+        (err) => {
+          // The session went away between the check and the answer: the state change shows it.
+          if (isSessionGone(err)) showState(session.status);
+          else hooks.error(messageOf(err));
+        },
       );
     },
     close: async () => {
