@@ -16,6 +16,11 @@ const TABS = [
   ['llmops-tab-energy', 'editor-energy'],
   ['llmops-tab-cooling', 'editor-cooling'],
 ] as const;
+/**
+ * Node types whose dialogs still refuse a missing value (the cooling nodes, being reworked by
+ * their owner): take a type off this list once its validators accept one.
+ */
+const AWAITING_DEFAULTS = ['llmops-thermal-predictor', 'llmops-coolant-valve'];
 
 declare const RED: {
   nodes: {
@@ -87,5 +92,53 @@ describe('The editor of npm start (Chromium)', function () {
         await page.screenshot({ path: path.join(DOCS, `${name}.png`) });
       }
     }
+  });
+
+  it('imports every example and every flow of flows/ with no invalid node', async () => {
+    const files = [
+      ...fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => path.join('examples', f)),
+      ...fs.readdirSync(path.join(ROOT, 'flows')).filter((f) => f.endsWith('.json')).map((f) => path.join('flows', f)),
+    ].sort();
+    const problems: string[] = [];
+    for (const file of files) {
+      const flow = JSON.parse(fs.readFileSync(path.join(ROOT, file), 'utf8'));
+      const found = await page.evaluate((nodes) => {
+        const before: string[] = [];
+        RED.nodes.eachNode((n) => void before.push(n.id));
+        RED.nodes.eachConfig((n) => void before.push(n.id));
+        (RED.nodes as any).import(nodes, { generateIds: true, addFlow: false });
+        const all: Array<{ id: string; type: string; valid?: boolean; validationErrors?: string[] }> = [];
+        RED.nodes.eachNode((n) => void all.push(n));
+        RED.nodes.eachConfig((n) => void all.push(n));
+        return all
+          .filter((n) => !before.includes(n.id) && (n.valid === false || n.type === 'unknown'))
+          .map((n) => `${n.type}: ${(n.validationErrors ?? []).join(', ')}`);
+      }, flow);
+      problems.push(...found.map((p) => `${file}: ${p}`));
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('accepts every property with a default when a flow lacks it (saved before the property existed)', async () => {
+    const problems = await page.evaluate((skip) => {
+      const out: string[] = [];
+      const registry = RED.nodes as any;
+      const types: string[] = registry.registry.getNodeTypes().filter((t: string) => t.startsWith('llmops-') && !skip.includes(t));
+      for (const type of types) {
+        const def = registry.getType(type);
+        const base: Record<string, unknown> = { id: `probe-${type}`, type, _def: def };
+        for (const [key, d] of Object.entries<any>(def.defaults)) base[key] = JSON.parse(JSON.stringify(d.value ?? ''));
+        for (const [key, d] of Object.entries<any>(def.defaults)) {
+          // Nothing to fall back on: no default, a config node, or a value the user must give.
+          if (d.value === '' || d.value === undefined || (Array.isArray(d.value) && d.value.length === 0) || d.type || d.required) continue;
+          const node: Record<string, unknown> = { ...base };
+          delete node[key];
+          (RED as any).editor.validateNode(node);
+          if (node.valid === false) out.push(`${type}.${key}: ${((node.validationErrors as string[]) ?? []).join(', ')}`);
+        }
+      }
+      return out;
+    }, AWAITING_DEFAULTS);
+    assert.deepEqual(problems, []);
   });
 });
