@@ -91,6 +91,13 @@ describe('Dashboard 2.0 pages of npm start (Chromium)', function () {
     await page.locator(`.llmops-review[data-review-id="${id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
   });
 
+  it('confirms the operator-guide step by its own rules (unit, action, flow, supply temperature)', async () => {
+    await press('ops-in-guide');
+    const card = page.locator('.llmops-review', { hasText: 'CDU-1: raise flow' });
+    await card.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal((await card.locator('.llmops-review-verdict').innerText()).trim(), 'Match confirmed');
+  });
+
   it('draws cluster power, servers, clocks and SLO attainment on the Energy page', async () => {
     await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
     await page.goto(`${app.url}/dashboard/energy`, { waitUntil: 'domcontentloaded' });
@@ -107,7 +114,7 @@ describe('Dashboard 2.0 pages of npm start (Chromium)', function () {
     await page.waitForTimeout(3000);
     const text = await page.innerText('body');
     assert.match(text, /Stored in InfluxDB at 127\.0\.0\.1:\d+/);
-    assert.match(text, /cdu\.remoteTimeout/);
+    assert.match(text, /CDU remote timeout|cdu\.remoteTimeout/);
     await screenshot(page, 'dashboard-cooling', { fullPage: true });
   });
 });
