@@ -15,7 +15,10 @@ ns=1;s=CDU1.FlowSetpoint (namespace ${BMS_NAMESPACE_URI}).
 
 Options:
   --port N              OPC UA TCP port (default 4840)
-  --host NAME           host name the endpoints advertise (default: this machine's name)
+  --host ADDRESS        interface to listen on, and the host name the endpoints advertise
+                        (default 127.0.0.1: this machine only); 0.0.0.0 listens on every
+                        interface and advertises this machine's name (with localhost and
+                        127.0.0.1 beside it), so clients on other machines can connect
   --trace FILE          Azure LLM inference trace CSV (TIMESTAMP,ContextTokens,GeneratedTokens) to
                         replay (default: the bundled Conversation trace, CC-BY 4.0, Splitwise ISCA 2024)
   --generator KIND      synthetic workload instead of a trace: constant, sine, step or bursts
@@ -38,7 +41,13 @@ Options:
   --status-every S      print a status line every S wall-clock seconds (default 10, 0 = never)
   -h, --help            this text
 
-Stops cleanly on Ctrl-C or SIGTERM.`;
+Stops cleanly on Ctrl-C or SIGTERM.
+
+On Node.js 20, node-opcua prints "[NODE-OPCUA-W27] ... --security-revert=CVE-2023-46809" when it
+loads: it checks whether RSA PKCS#1 v1.5 decryption works, and Node 20 turned that off against
+the Marvin attack (CVE-2023-46809). Only the deprecated Basic128Rsa15 policy needs it; this
+server offers None and Basic256Sha256 (RSA-OAEP), so the warning does not concern it. Do not
+start Node.js with --security-revert.`;
 
 function fail(message: string): never {
   process.stderr.write(`llmops-twin: ${message}\nTry llmops-twin --help\n`);

@@ -28,7 +28,11 @@ export interface BmsUser {
 export interface BmsServerOptions {
   source: BmsSource;
   port: number;
-  /** Host name the endpoints advertise (default: this machine's name). */
+  /**
+   * Interface the server listens on, and the host name its endpoints advertise (default
+   * `127.0.0.1`: this machine only). `0.0.0.0` or `::` listen on every interface and advertise
+   * this machine's name, with `localhost` and `127.0.0.1` beside it so local clients match too.
+   */
   host?: string;
   /** `none`: a None endpoint (demo) beside Basic256Sha256 SignAndEncrypt; `sign-encrypt`: the secure endpoint only. */
   security: SecurityChoice;
@@ -82,10 +86,14 @@ export class BmsServer {
     const secure = o.security === 'sign-encrypt';
     const users = o.users ?? [];
     this.refresh();
+    const bind = listenAddress(o.host);
     this.server = new ua.OPCUAServer({
       port: o.port,
-      hostname: o.host,
-      alternateHostname: o.host ? [o.host] : undefined,
+      // Clients ask for endpoints by the URL they dialled; a server advertising another name
+      // answers with a warning ("Cannot find suitable endpoints") and its whole list.
+      host: bind.host,
+      hostname: bind.advertised,
+      alternateHostname: bind.alternates,
       resourcePath: '/',
       serverCertificateManager: certificateManager,
       certificateFile: path.join(o.pkiDir, 'own', 'certs', 'llmops-twin.pem'),
@@ -112,11 +120,13 @@ export class BmsServer {
     const endpoint = this.server.endpoints[0];
     // node-opcua keeps a None endpoint for discovery only (no user tokens): not one a session can use.
     const descriptions = endpoint.endpointDescriptions().filter((d: any) => (d.userIdentityTokens ?? []).length > 0);
+    // The same endpoints repeat under each alternate name (localhost…): describe the main name's.
+    const endpointUrl: string = descriptions[0].endpointUrl;
     this.info = {
-      endpointUrl: descriptions[0].endpointUrl,
+      endpointUrl,
       namespaceUri: BMS_NAMESPACE_URI,
       namespaceIndex: this.namespaceIndex,
-      endpoints: descriptions.map((d: any) => ({
+      endpoints: descriptions.filter((d: any) => d.endpointUrl === endpointUrl).map((d: any) => ({
         securityMode: ua.MessageSecurityMode[d.securityMode],
         securityPolicy: String(d.securityPolicyUri).split('#')[1],
       })),
@@ -207,6 +217,18 @@ export class BmsServer {
     this.server = undefined;
     if (s) await s.shutdown(0);
   }
+}
+
+/** Where to listen and which names to advertise for a `host` option. */
+export function listenAddress(host: string | undefined): { host?: string; advertised?: string; alternates: string[] } {
+  const h = (host ?? '').trim() || '127.0.0.1';
+  if (h === '0.0.0.0' || h === '::') {
+    // No host: node-opcua listens on every interface and advertises this machine's full name.
+    return { alternates: ['localhost', '127.0.0.1'] };
+  }
+  const loopback = h === '127.0.0.1' || h === 'localhost' || h === '::1';
+  // An IPv6 literal goes in brackets in a URL.
+  return { host: h, advertised: h.includes(':') ? `[${h}]` : h, alternates: loopback && h !== 'localhost' ? ['localhost'] : [] };
 }
 
 function defaultOf(point: BmsPoint): BmsValue {

@@ -105,9 +105,13 @@ export class TwinHost extends EventEmitter {
   private starting?: Promise<unknown>;
   private stopped = false;
 
-  /** Starts the clock and, when configured, the OPC UA server. */
+  /**
+   * Starts the OPC UA server, when configured, then the clock. A server that cannot start (port
+   * taken) rejects this promise, but the clock runs anyway: the twin goes on without its BMS.
+   */
   async start(): Promise<BmsServerInfo | undefined> {
     let info: BmsServerInfo | undefined;
+    let failure: unknown;
     if (this.opts.opcua) {
       const bms = new BmsServer({ ...this.opts.opcua, source: this.facility });
       this.bms = bms;
@@ -117,17 +121,22 @@ export class TwinHost extends EventEmitter {
         info = await starting;
       } catch (err) {
         if (this.bms === bms) this.bms = undefined;
-        throw err;
+        failure = err;
       }
-      // stop() ran while the server was starting (a redeploy): it waited for us; start nothing more.
-      if (this.stopped) return undefined;
     }
+    // stop() ran while the server was starting (a redeploy): it waited for us; start nothing more.
     if (this.stopped) return undefined;
     this.startedWall = Date.now();
     this.startedSim = this.facility.timeS;
     const tick = this.opts.tickMs ?? Math.min(1000, Math.max(100, 1000 / this.speed));
     this.timer = setInterval(() => this.step(), tick);
+    if (failure !== undefined) throw failure;
     return info;
+  }
+
+  /** Whether the clock runs (started and not stopped). */
+  get running(): boolean {
+    return this.timer !== undefined;
   }
 
   /** The most recent one-second sample (IT kW, cooling kW, servers…), once one has run. */
