@@ -32,29 +32,34 @@ function registeredDefs(): EditorDef[] {
 }
 
 /**
- * For each palette node, how to leave a required field empty in its dialog: the steps, and the
- * element the editor must mark. Nodes whose every field has a working default are listed in
- * NO_REQUIRED_FIELD instead, so a new node forces a decision here.
+ * For each palette node, a field its dialog must mark red: a required field left empty where the
+ * node has one (a twin or OPC UA endpoint the chosen mode needs), otherwise a value out of range.
+ * Fields with a working default may be left empty (the runtime uses the default), so those nodes
+ * are checked with a bad value. NO_FIELD_CHECK lists nodes without either, so a new node forces
+ * a decision here.
  */
-const REQUIRED: Record<string, { steps: (e: Editor) => Promise<void>; marked: string }> = {
-  'llmops-sensor': { steps: (e) => select(e, '#node-input-source', 'twin'), marked: '#node-input-facility' },
-  'llmops-human-review': { steps: (e) => clear(e, '#node-input-approvals'), marked: '#node-input-approvals' },
-  'llmops-io-matcher': { steps: (e) => clearTyped(e, '#node-input-inputProperty'), marked: '#node-input-inputProperty + .red-ui-typedInput-container' },
-  'llmops-gpu-dvfs': { steps: (e) => select(e, '#node-input-actuator', 'twin'), marked: '#node-input-facility' },
-  'llmops-cluster-scaler': { steps: (e) => select(e, '#node-input-actuator', 'twin'), marked: '#node-input-facility' },
-  'llmops-coolant-valve': { steps: (e) => select(e, '#node-input-mode', 'auto'), marked: '#node-input-endpoint' },
+const FIELD_CHECKS: Record<string, { kind: 'required' | 'bad value'; steps: (e: Editor) => Promise<void>; marked: string }> = {
+  'llmops-sensor': { kind: 'required', steps: (e) => select(e, '#node-input-source', 'twin'), marked: '#node-input-facility' },
+  'llmops-gpu-dvfs': { kind: 'required', steps: (e) => select(e, '#node-input-actuator', 'twin'), marked: '#node-input-facility' },
+  'llmops-cluster-scaler': { kind: 'required', steps: (e) => select(e, '#node-input-actuator', 'twin'), marked: '#node-input-facility' },
+  'llmops-coolant-valve': { kind: 'required', steps: (e) => select(e, '#node-input-mode', 'auto'), marked: '#node-input-endpoint' },
+  'llmops-human-review': { kind: 'bad value', steps: (e) => fill(e, '#node-input-approvals', '0'), marked: '#node-input-approvals' },
+  'llmops-io-matcher': { kind: 'bad value', steps: (e) => fillTyped(e, '#node-input-inputProperty', 'input..data'), marked: '#node-input-inputProperty + .red-ui-typedInput-container' },
+  'llmops-llm-engine': { kind: 'bad value', steps: (e) => fill(e, '#node-input-temperature', '3'), marked: '#node-input-temperature' },
+  'llmops-queue-batcher': { kind: 'bad value', steps: (e) => fill(e, '#node-input-inputBounds', '1024, 256'), marked: '#node-input-inputBounds' },
+  'llmops-thermal-predictor': { kind: 'bad value', steps: (e) => fillTyped(e, '#node-input-horizonS', '5'), marked: '#node-input-horizonS + .red-ui-typedInput-container' },
 };
-const NO_REQUIRED_FIELD = ['llmops-llm-engine', 'llmops-queue-batcher', 'llmops-thermal-predictor'];
+const NO_FIELD_CHECK: string[] = [];
 
 async function select(e: Editor, sel: string, value: string): Promise<void> {
   await e.page.locator(sel).selectOption(value);
 }
-async function clear(e: Editor, sel: string): Promise<void> {
-  await e.page.locator(sel).fill('');
+async function fill(e: Editor, sel: string, value: string): Promise<void> {
+  await e.page.locator(sel).fill(value);
   await e.page.locator(sel).dispatchEvent('change');
 }
-async function clearTyped(e: Editor, sel: string): Promise<void> {
-  await e.page.evaluate((s) => (window as any).$(s).typedInput('value', '').trigger('change'), sel);
+async function fillTyped(e: Editor, sel: string, value: string): Promise<void> {
+  await e.page.evaluate(([s, v]) => (window as any).$(s).typedInput('value', v).trigger('change'), [sel, value]);
 }
 
 describe('editor: palette, dialogs and deploy (Chromium)', function () {
@@ -74,6 +79,8 @@ describe('editor: palette, dialogs and deploy (Chromium)', function () {
 
   afterEach(async function () {
     await editor?.screenshotIfFailed(this.currentTest, 'editor');
+    // A failed test may leave a dialog open; the next one starts on a clear workspace.
+    await editor?.closeAllDialogs();
   });
 
   after(async () => {
@@ -133,25 +140,22 @@ describe('editor: palette, dialogs and deploy (Chromium)', function () {
     assert.deepEqual(e.errors.slice(errorsBefore), []);
   });
 
-  it('has decided, for every palette node, whether a field is required', () => {
-    for (const d of paletteDefs) assert.ok(d.type in REQUIRED || NO_REQUIRED_FIELD.includes(d.type), `${d.type}: add it to REQUIRED or NO_REQUIRED_FIELD`);
+  it('has a field check for every palette node', () => {
+    for (const d of paletteDefs) assert.ok(d.type in FIELD_CHECKS || NO_FIELD_CHECK.includes(d.type), `${d.type}: add it to FIELD_CHECKS or NO_FIELD_CHECK`);
   });
 
-  it('marks a required field left empty in red', async () => {
+  it('marks a required field left empty, or a value out of range, in red', async () => {
     const e = editor!;
-    for (const d of paletteDefs.filter((x) => x.type in REQUIRED)) {
-      const id = await e.page.evaluate((t) => {
-        let found = '';
-        RED.nodes.eachNode((n: any) => {
-          if (n.type === t) found = n.id;
-        });
-        return found;
-      }, d.type);
+    for (const [i, d] of paletteDefs.filter((x) => x.type in FIELD_CHECKS).entries()) {
+      const id = await e.drop(d.type, 150 + (i % 3) * 300, 420 + Math.floor(i / 3) * 80);
       await e.openDialog(id);
-      const { steps, marked } = REQUIRED[d.type];
+      const { kind, steps, marked } = FIELD_CHECKS[d.type];
       assert.equal(await e.page.locator(`${marked}.input-error`).count(), 0, `${d.type}: ${marked} is valid before`);
       await steps(e);
-      await e.page.locator(`${marked}.input-error`).waitFor({ state: 'attached', timeout: 5_000 });
+      await e.page
+        .locator(`${marked}.input-error`)
+        .waitFor({ state: 'attached', timeout: 5_000 })
+        .catch(() => assert.fail(`${d.type}: ${marked} (${kind}) is not marked red`));
       await e.screenshot(`editor-required-${d.type.replace(/^llmops-/, '')}`, '.red-ui-tray');
       await e.closeDialog('cancel');
     }
@@ -193,9 +197,9 @@ describe('editor: palette, dialogs and deploy (Chromium)', function () {
     await e.page.locator('#node-input-btn-provider-add').click();
     await e.page.locator('#node-config-input-kind').waitFor({ state: 'visible' });
     await e.settled();
-    // The provider dialog marks a missing endpoint URL too, while the kind needs one.
+    // The provider dialog marks a base URL that is not one, while the kind needs it.
     await e.page.locator('#node-config-input-kind').selectOption('openai');
-    await clear(e, '#node-config-input-baseURL');
+    await fill(e, '#node-config-input-baseURL', 'gpu-node:8000/v1');
     await e.page.locator('#node-config-input-baseURL.input-error').waitFor({ state: 'attached', timeout: 5_000 });
     await e.screenshot('editor-dialog-llm-provider', '.red-ui-tray');
     await e.page.locator('#node-config-input-kind').selectOption('offline');

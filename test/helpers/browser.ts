@@ -117,6 +117,15 @@ export class Editor {
    * Clicks Deploy and waits for "Successfully deployed". When the editor asks first (nodes not
    * properly configured, unknown types, unused config nodes) it throws with the editor's words.
    */
+  /** Cancels every open edit dialog, config dialogs first (nothing happens when none is open). */
+  async closeAllDialogs(): Promise<void> {
+    for (let i = 0; i < 4 && (await this.page.locator('.red-ui-tray').count()) > 0; i++) {
+      const cancel = this.page.locator('#node-config-dialog-cancel, #node-dialog-cancel').last();
+      await cancel.click({ timeout: 2_000 }).catch(() => undefined);
+      await this.settled().catch(() => undefined);
+    }
+  }
+
   async deploy(): Promise<void> {
     await this.page.locator('#red-ui-header-button-deploy').click();
     const done = this.page.locator('.red-ui-notification', { hasText: /Successfully deployed/i });
