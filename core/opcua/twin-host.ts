@@ -112,6 +112,8 @@ export class TwinHost extends EventEmitter {
   async start(): Promise<BmsServerInfo | undefined> {
     let info: BmsServerInfo | undefined;
     let failure: unknown;
+    // Stopped before it started (a redeploy while it waited for its port): nothing to start.
+    if (this.stopped) return undefined;
     if (this.opts.opcua) {
       const bms = new BmsServer({ ...this.opts.opcua, source: this.facility });
       this.bms = bms;
