@@ -34,6 +34,13 @@ interface DvfsDef extends NodeDef {
   holdS: string | number;
   staleS: string | number;
   profileFile: string;
+  /** 'changes' (default): one msg per decision; 'every': also every instance's unchanged clock each period. */
+  report?: 'changes' | 'every';
+}
+
+/** What 'every period' reports for an instance whose clock stayed: its clock and the current prediction. */
+export interface DvfsReport extends Omit<DvfsDecision, 'reason'> {
+  reason: DvfsDecision['reason'] | 'unchanged';
 }
 
 /** Node-RED's close timeout is 15 s: give up waiting for the clock reset a little before. */
@@ -172,6 +179,9 @@ export default function register(RED: NodeAPI) {
     const rates = new RateMeter();
     let changes = 0;
     let last: DvfsDecision | undefined;
+    const reportEvery = def.report === 'every';
+    /** Instances the node has sent a clock for, so 'every period' can repeat the unchanged ones. */
+    const clocksSent = new Set<string>();
     let lastDecideS = Number.NEGATIVE_INFINITY;
     let lastRollS = Number.NaN;
     let twinError: string | undefined;
@@ -247,9 +257,28 @@ export default function register(RED: NodeAPI) {
         if (clocks) applyClock(clocks, d);
         if (d.frequencyMHz !== d.previousMHz) changes++;
         last = d;
+        clocksSent.add(d.instance);
         send({ topic: d.instance, payload: d } as NodeMessageInFlow);
       }
       showStatus();
+    };
+
+    /** 'every period': the clock of each instance the pass did not decide for, so a chart never runs dry. */
+    const reportUnchanged = (decided: DvfsDecision[], send: (msg: NodeMessageInFlow) => void) => {
+      if (!reportEvery || !dvfs) return;
+      const seen = new Set(decided.map((d) => d.instance));
+      for (const id of [...clocksSent]) {
+        const mhz = dvfs.clockOf(id);
+        if (mhz === undefined) {
+          // The instance is gone (server off, or dropped by the instance list).
+          clocksSent.delete(id);
+          continue;
+        }
+        if (seen.has(id)) continue;
+        const p = dvfs.predictAt(id, mhz);
+        const payload: DvfsReport = { instance: id, frequencyMHz: mhz, previousMHz: mhz, slackMs: p.ttftSloMs - p.ttftMs, reason: 'unchanged', predicted: { ttftMs: p.ttftMs, tbtMs: p.tbtMs, powerW: p.powerW } };
+        send({ topic: id, payload } as NodeMessageInFlow);
+      }
     };
     const sendOut = (msg: NodeMessageInFlow) => node.send(msg);
 
@@ -280,7 +309,9 @@ export default function register(RED: NodeAPI) {
         }
         if (t - lastDecideS >= periodS) {
           lastDecideS = t;
-          act(dvfs.decide(t), sendOut);
+          const decided = dvfs.decide(t);
+          act(decided, sendOut);
+          reportUnchanged(decided, sendOut);
         }
       } catch (err) {
         node.error(messageOf(err));

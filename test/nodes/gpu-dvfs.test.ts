@@ -64,6 +64,38 @@ describe('llmops-gpu-dvfs', function () {
     }
   });
 
+  it('sends every instance\'s unchanged clock each period when set to report every clock', async () => {
+    await helper.load([dvfs], messageFlow({ report: 'every' }));
+    const seen: any[] = [];
+    helper.getNode('out').on('input', (m: any) => seen.push(m));
+    const feed = setInterval(() => helper.getNode('d1').receive({ payload: { instance: 'gpu-a', load: 0.05, queueDepth: 0 } }), 200);
+    try {
+      const m = await waitFor('an unchanged clock', () => seen.find((x) => x.payload.reason === 'unchanged'));
+      const decided = seen.filter((x) => x.payload.reason !== 'unchanged' && seen.indexOf(x) < seen.indexOf(m)).at(-1);
+      assert.equal(m.topic, 'gpu-a');
+      assert.equal(m.payload.frequencyMHz, decided.payload.frequencyMHz);
+      assert.equal(m.payload.previousMHz, m.payload.frequencyMHz);
+      for (const k of ['ttftMs', 'tbtMs', 'powerW']) assert.equal(typeof m.payload.predicted[k], 'number', k);
+    } finally {
+      clearInterval(feed);
+    }
+  });
+
+  it('sends only clock decisions by default', async () => {
+    await helper.load([dvfs], messageFlow());
+    const seen: any[] = [];
+    helper.getNode('out').on('input', (m: any) => seen.push(m));
+    const feed = setInterval(() => helper.getNode('d1').receive({ payload: { instance: 'gpu-a', load: 0.05, queueDepth: 0 } }), 200);
+    try {
+      await waitFor('a decision', () => seen[0]);
+      // Three decision periods (1 s each) with a steady load.
+      await new Promise((r) => setTimeout(r, 3200));
+      assert.deepEqual(seen.filter((x) => x.payload.reason === 'unchanged'), []);
+    } finally {
+      clearInterval(feed);
+    }
+  });
+
   it('sends decisions with the contract fields', async () => {
     await helper.load([dvfs], messageFlow());
     const out: AnyNode = helper.getNode('out');
