@@ -4,13 +4,14 @@
 //   rawInflux:      the `influx` client writing the same points in the same batches, the ceiling.
 //   batched (B):    the same msgs of BATCH readings into node-red-contrib-influxdb's `influxdb batch`;
 //   perReading (A): one reading per msg, as sensors emit them: our Sensor → InfluxDB against the
-//                   contrib `influxdb out` node (one HTTP request per msg);
+//                   contrib `influxdb out` node (one HTTP request per msg), W msgs in flight at once
+//                   (all at once, 20,000 contrib requests exhaust the file descriptors and lose data);
 //   nodes:          msgs/s of each node of the suite inside a Node-RED runtime, next to a core
 //                   `change` node doing a comparable field mapping (ratioToCore = node / change);
 //   startup:        Node-RED start time and resident memory with and without the suite installed,
 //                   and whether node-opcua was loaded at start-up (it must not be).
 // Influx figures are timed from the first write until InfluxDB counts every point.
-// Usage: npm run bench:throughput -- [--points N] [--batch B] [--per-reading N] [--node-msgs N] [--json]
+// Usage: npm run bench:throughput -- [--points N] [--batch B] [--per-reading N] [--window W] [--node-msgs N] [--json]
 import * as fs from 'fs';
 import * as path from 'path';
 import { InfluxDB, IPoint } from 'influx';
@@ -28,6 +29,8 @@ const POINTS = arg('points', 500000);
 const BATCH = arg('batch', 5000);
 const PER_READING = arg('per-reading', 20000);
 const NODE_MSGS = arg('node-msgs', 20000);
+/** Msgs in flight at once in the per-reading comparison (A). */
+const WINDOW = arg('window', 64);
 const T0 = Date.UTC(2026, 10, 26);
 
 function log(...args: unknown[]) {
@@ -150,9 +153,12 @@ const READING_JS = `{ metric: 'gpu.power', value: 300 + (i % 400), ts: ${T0} + M
 
 /**
  * POST /go/<key> sends `n` msgs (built by `msgJs`, an expression of i) to `target` and answers at
- * once; the caller times until the data is where it should be (InfluxDB).
+ * once; the caller times until the data is where it should be (InfluxDB). With `window`, at most
+ * that many msgs are in the target at once (the next goes when one completes or fails), as a
+ * steady stream of sensors would feed it; without, all are sent at once.
  */
-function fireFlow(key: string, n: number, msgJs: string, target: string): Array<Record<string, unknown>> {
+function fireFlow(key: string, n: number, msgJs: string, target: string, window?: number): Array<Record<string, unknown>> {
+  const next = (count: string) => `for (let k = 0; k < ${count} && s.sent < ${n}; k++) { const i = s.sent++; node.send([${msgJs}, null], false); }`;
   return [
     { id: `go-${key}`, type: 'http in', z: 'tab', url: `/go/${key}`, method: 'post', wires: [[`gen-${key}`]] },
     {
@@ -160,10 +166,21 @@ function fireFlow(key: string, n: number, msgJs: string, target: string): Array<
       type: 'function',
       z: 'tab',
       outputs: 2,
-      func: `node.send([null, { req: msg.req, res: msg.res, payload: 'started' }], false);\nfor (let i = 0; i < ${n}; i++) node.send([${msgJs}, null], false);\nreturn null;`,
+      func: window
+        ? [
+            `if (msg.req) { const s = { sent: 0 }; flow.set('s-${key}', s); node.send([null, { req: msg.req, res: msg.res, payload: 'started' }], false); ${next(String(window))} return null; }`,
+            `const s = flow.get('s-${key}'); ${next('1')} return null;`,
+          ].join('\n')
+        : `node.send([null, { req: msg.req, res: msg.res, payload: 'started' }], false);\nfor (let i = 0; i < ${n}; i++) node.send([${msgJs}, null], false);\nreturn null;`,
       wires: [[target], [`res-${key}`]],
     },
     { id: `res-${key}`, type: 'http response', z: 'tab' },
+    ...(window
+      ? [
+          { id: `next-${key}`, type: 'complete', z: 'tab', scope: [target], uncaught: false, wires: [[`gen-${key}`]] },
+          { id: `nexterr-${key}`, type: 'catch', z: 'tab', scope: [target], uncaught: false, wires: [[`gen-${key}`]] },
+        ]
+      : []),
   ];
 }
 
@@ -285,11 +302,11 @@ async function nodeThroughput(): Promise<Record<string, { msgsPerSec: number; ra
  *   (A) one reading per msg: our Sensor → llmops-influxdb against the contrib `influxdb out`;
  *   (B) msgs of BATCH readings: the contrib `influxdb batch` (ours is sensorToInflux above).
  */
-async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number; contribOut: number; contribBatch: number; lost: Record<string, number>; contribOutErrors: string }> {
+async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number; oursWindowed: number; contribOut: number; contribBatch: number; lost: Record<string, number>; contribOutErrors: string }> {
   const nr = new NodeRedProcess({ modules: ['node-red-contrib-influxdb'] });
   try {
     await nr.start();
-    const dbs = { ours: 'bench_per_reading_ours', out: 'bench_per_reading_contrib', batch: 'bench_batch_contrib' };
+    const dbs = { ours: 'bench_per_reading_ours', oursWindowed: 'bench_per_reading_ours_w', out: 'bench_per_reading_contrib', batch: 'bench_batch_contrib' };
     const client = new InfluxDB({ host: '127.0.0.1', port: influxd.port });
     for (const db of Object.values(dbs)) {
       await influxd.query(`DROP DATABASE ${db}`);
@@ -300,7 +317,9 @@ async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number
       { id: 'ours-db', type: 'llmops-influxdb', host: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.ours, precision: 'ms', batchSize: BATCH, flushInterval: 200, maxBuffered: 10000000, spill: false, createDatabase: true },
       { id: 'c-out-db', type: 'influxdb', hostname: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.out, name: 'out', usetls: false, influxdbVersion: '1.x' },
       { id: 'c-batch-db', type: 'influxdb', hostname: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.batch, name: 'batch', usetls: false, influxdbVersion: '1.x' },
+      { id: 'ours-w-db', type: 'llmops-influxdb', host: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.oursWindowed, precision: 'ms', batchSize: BATCH, flushInterval: 200, maxBuffered: 10000000, spill: false, createDatabase: true },
       { id: 'ours-sensor', type: 'llmops-sensor', z: 'tab', influx: 'ours-db', textLines: 1, wires: [[]] },
+      { id: 'ours-w-sensor', type: 'llmops-sensor', z: 'tab', influx: 'ours-w-db', textLines: 1, wires: [[]] },
       { id: 'c-out', type: 'influxdb out', z: 'tab', influxdb: 'c-out-db', measurement: 'gpu', precision: 'ms', retentionPolicy: '', wires: [] },
       { id: 'c-batch', type: 'influxdb batch', z: 'tab', influxdb: 'c-batch-db', precision: 'ms', retentionPolicy: '', wires: [] },
       { id: 'c-catch', type: 'catch', z: 'tab', scope: ['c-out', 'c-batch'], uncaught: false, wires: [['c-errors']] },
@@ -309,8 +328,9 @@ async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number
       { id: 'errfn', type: 'function', z: 'tab', func: "msg.payload = { errors: flow.get('errors') || 0, first: flow.get('firstError') }; return msg;", wires: [['errres']] },
       { id: 'errres', type: 'http response', z: 'tab' },
       ...fireFlow('ours', PER_READING, `{ payload: ${READING_JS} }`, 'ours-sensor'),
+      ...fireFlow('ours-w', PER_READING, `{ payload: ${READING_JS} }`, 'ours-w-sensor', WINDOW),
       // The contrib node's documented shape for fields plus tags: [fields, tags]; `time` is the timestamp.
-      ...fireFlow('out', PER_READING, `(() => { const r = ${READING_JS}; return { payload: [{ value: r.value, time: r.ts }, { ...r.tags, metric: r.metric, unit: 'W' }] }; })()`, 'c-out'),
+      ...fireFlow('out', PER_READING, `(() => { const r = ${READING_JS}; return { payload: [{ value: r.value, time: r.ts }, { ...r.tags, metric: r.metric, unit: 'W' }] }; })()`, 'c-out', WINDOW),
       ...fireFlow('batch', Math.ceil(POINTS / BATCH), `{ payload: Array.from({ length: Math.min(${BATCH}, ${POINTS} - i * ${BATCH}) }, (_, k) => { const j = i * ${BATCH} + k; const r = (() => { const i = j; return ${READING_JS}; })(); return { measurement: 'gpu', tags: { ...r.tags, metric: r.metric, unit: 'W' }, fields: { value: r.value }, timestamp: r.ts }; }) }`, 'c-batch'),
     ];
     await nr.deploy(placed(flow));
@@ -326,12 +346,14 @@ async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number
     };
     const oursPerReading = await timed('ours', dbs.ours, PER_READING, 120000);
     log(`  (A) per reading, ours: ${Math.round(oursPerReading)} points/s, lost ${lost.ours}`);
+    const oursWindowed = await timed('ours-w', dbs.oursWindowed, PER_READING, 120000);
+    log(`  (A) per reading, ours with ${WINDOW} in flight: ${Math.round(oursWindowed)} points/s, lost ${lost['ours-w']}`);
     const contribOut = await timed('out', dbs.out, PER_READING, 300000);
     log(`  (A) per reading, contrib influxdb out: ${Math.round(contribOut)} points/s, lost ${lost.out}`);
     const contribBatch = await timed('batch', dbs.batch, POINTS, 300000);
     log(`  (B) batches of ${BATCH}, contrib influxdb batch: ${Math.round(contribBatch)} points/s, lost ${lost.batch}`);
     const errs = (await nr.request('GET', '/errors')).json;
-    return { oursPerReading, contribOut, contribBatch, lost, contribOutErrors: errs.errors ? `${errs.errors} errors, first: ${errs.first}` : '' };
+    return { oursPerReading, oursWindowed, contribOut, contribBatch, lost, contribOutErrors: errs.errors ? `${errs.errors} errors, first: ${errs.first}` : '' };
   } finally {
     await nr.dispose();
   }
@@ -415,10 +437,16 @@ async function main() {
       nodes,
       perReading: {
         readings: PER_READING,
+        inFlight: WINDOW,
+        // ours: all msgs sent at once (the buffered writer takes them; nothing lost);
+        // contrib and oursWindowed: WINDOW msgs in flight (all at once, the contrib node loses data).
         oursPointsPerSec: Math.round(contrib.oursPerReading),
+        oursWindowedPointsPerSec: Math.round(contrib.oursWindowed),
         contribOutPointsPerSec: Math.round(contrib.contribOut),
         ratio: Number((contrib.oursPerReading / contrib.contribOut).toFixed(2)),
+        ratioWindowed: Number((contrib.oursWindowed / contrib.contribOut).toFixed(2)),
         oursLost: contrib.lost.ours,
+        oursWindowedLost: contrib.lost['ours-w'],
         contribOutLost: contrib.lost.out,
         ...(contrib.contribOutErrors ? { contribErrors: contrib.contribOutErrors } : {}),
       },
