@@ -4,7 +4,7 @@
 // decides; this file maps config and msgs). Load comes in msgs or from the facility twin; the
 // target goes to the twin, to a Kubernetes Deployment/StatefulSet (scale subresource; its ready
 // replicas become the scaler's activeServers), or out as a msg only. Fed nothing, it holds the
-// current count.
+// current count; on the twin it acts only once it has seen a full load window.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -51,6 +51,9 @@ const K8S_SHORT: Record<string, string> = {
   ERR_UNREACHABLE: 'unreachable',
   ERR_TIMEOUT: 'timeout',
 };
+
+/** Simulated seconds of twin load to observe before the first decision: the scaler's level window. */
+const WARMUP_S = 60;
 
 function num(v: unknown, fallback: number): number {
   if (v === '' || v === undefined || v === null) return fallback;
@@ -181,6 +184,14 @@ export default function register(RED: NodeAPI) {
     let twinError: string | undefined;
     let lastDecideS = Number.NEGATIVE_INFINITY;
     const meter = new LoadMeter();
+    /**
+     * Simulated time of the first load sample from the twin. Until a full load window has been
+     * seen after it, the scaler observes but does not act: the twin's servers stay as they are.
+     * Deciding on the first period's few seconds (or on none) would drain a cluster whose load has
+     * not arrived yet, and servers take minutes to come back.
+     */
+    let firstSampleS: number | undefined;
+    const warmupS = Math.max(WARMUP_S, periodS);
 
     const nowS = () => (facility ? facility.twin()?.timeS ?? Date.now() / 1000 : Date.now() / 1000);
     /** Servers the twin powers and will keep (booting or serving; draining ones are on their way out). */
@@ -250,7 +261,12 @@ export default function register(RED: NodeAPI) {
     const unsubs: Array<() => void> = [];
     if (facility && scaler && !failure) {
       if (source === 'twin') {
-        unsubs.push(facility.onSample((s) => meter.sample(s)));
+        unsubs.push(
+          facility.onSample((s) => {
+            firstSampleS ??= s.t;
+            meter.sample(s);
+          }),
+        );
         unsubs.push(facility.onCompletion((c) => meter.complete(c)));
       }
       unregister = facility.register(node, (tick: FacilityTick) => {
@@ -263,6 +279,7 @@ export default function register(RED: NodeAPI) {
         try {
           const load = meter.take(tick.simulatedS, twinPowered());
           if (load) scaler!.observe(load, tick.simulatedS);
+          if (firstSampleS === undefined || tick.simulatedS - firstSampleS < warmupS) return showStatus();
           act(scaler!.decide(tick.simulatedS), (m) => node.send(m));
         } catch (err) {
           node.error(messageOf(err));
