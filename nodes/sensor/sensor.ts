@@ -10,6 +10,7 @@ import type { InfluxConfigNode } from '../influxdb/influxdb';
 import { compact, messageOf, StatusLine, type Tone } from '../shared/status';
 import { opcuaSource, twinSource, type OpcuaItemRow, type Source } from './sources';
 import { nvidiaSmiSource, prometheusSource } from '../../core/adapters/sources';
+import { filterReadings, parseMetricFilter, perReadingMsgs, type MetricSelector } from './output';
 
 interface RangeRow {
   metric: string;
@@ -45,6 +46,10 @@ interface SensorDef extends NodeDef {
   influx: string;
   measurementPrefix: string;
   textLines: string | number;
+  /** 'batch' (default): one msg with all readings and their text; 'reading': one msg per reading. */
+  output?: 'batch' | 'reading';
+  /** Metrics to send (names, optionally with {tag=value}); empty: all. Storage keeps every reading. */
+  metrics?: string;
 }
 
 type SensorMsg = NodeMessageInFlow & { text?: string };
@@ -77,6 +82,14 @@ export default function register(RED: NodeAPI) {
     } catch {
       status.error(RED._('sensor.status.bad-tags'));
       node.error(RED._('sensor.errors.bad-tags'));
+    }
+    const perReading = def.output === 'reading';
+    let filter: MetricSelector[] = [];
+    try {
+      filter = parseMetricFilter(def.metrics);
+    } catch (err) {
+      status.error(RED._('sensor.status.bad-metrics'));
+      node.error(RED._('sensor.errors.bad-metrics', { reason: messageOf(err) }));
     }
     const influx = def.influx ? (RED.nodes.getNode(def.influx) as InfluxConfigNode | null) : null;
     if (def.influx && !influx) status.error(RED._('sensor.status.no-influx'));
@@ -124,7 +137,9 @@ export default function register(RED: NodeAPI) {
       rejectedTotal += rejected.length;
       if (readings.length > 0) {
         if (influx) influx.writePoints(toPoints(readings, def.measurementPrefix || ''));
-        node.send({ topic, payload: readings, text: describeReadings(readings, ranges, textLines) } as SensorMsg);
+        const shown = filterReadings(readings, filter);
+        if (shown.length > 0 && perReading) node.send([perReadingMsgs(shown)] as unknown as NodeMessageInFlow[]);
+        else if (shown.length > 0) node.send({ topic, payload: shown, text: describeReadings(shown, ranges, textLines) } as SensorMsg);
       }
       if (rejected.length > 0) {
         // A live source repeats the same mistake every publish: say it once until it changes.
@@ -189,9 +204,14 @@ export default function register(RED: NodeAPI) {
         rejectedTotal += rejected.length;
         if (readings.length > 0) {
           if (influx) influx.writePoints(toPoints(readings, def.measurementPrefix || ''));
-          msg.payload = readings;
-          msg.text = describeReadings(readings, ranges, textLines);
-          send(msg);
+          const shown = filterReadings(readings, filter);
+          if (shown.length > 0 && perReading) {
+            send([perReadingMsgs(shown).map((m) => ({ _msgid: msg._msgid, ...m }))] as unknown as NodeMessageInFlow[]);
+          } else if (shown.length > 0) {
+            msg.payload = shown;
+            msg.text = describeReadings(shown, ranges, textLines);
+            send(msg);
+          }
         }
         showStatus();
         if (rejected.length > 0) done(new Error(describeRejected(rejected, total)));

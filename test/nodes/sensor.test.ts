@@ -3,6 +3,7 @@ import { helper, nodeModule } from '../helpers/helper';
 
 const sensor = nodeModule('sensor/sensor.js');
 const influx = nodeModule('influxdb/influxdb.js');
+const facility = nodeModule('facility/facility.js');
 
 type AnyNode = any;
 
@@ -132,5 +133,82 @@ describe('llmops-sensor node', () => {
     assert.equal(written[0].measurement, 'llm_gpu');
     assert.deepEqual(written[0].tags, { gpu: '1', metric: 'gpu.power', unit: 'W' });
     assert.deepEqual(written[0].fields, { value: 400 });
+  });
+
+  describe('output options', () => {
+    /** Sends one msg and collects every msg that comes out within a macrotask. */
+    function collect(payload: unknown): Promise<any[]> {
+      const got: any[] = [];
+      helper.getNode('out').on('input', (m: any) => got.push(m));
+      helper.getNode('s1').receive({ payload });
+      return new Promise((r) => setTimeout(() => r(got), 20));
+    }
+    const readings = [
+      { metric: 'rack.power', value: 41.5, tags: { rack: 'Rack01' } },
+      { metric: 'rack.power', value: 39, tags: { rack: 'Rack02' } },
+      { metric: 'throughput.tokens', value: 1200, tags: { instance: 'S01.I0', server: 'S01' } },
+      { metric: 'throughput.tokens', value: 5100 },
+    ];
+
+    it('sends one msg per reading with the metric and tag values as topic and the value as payload', async () => {
+      await helper.load(sensor, flow({ output: 'reading' }));
+      const got = await collect(readings);
+      assert.deepEqual(
+        got.map((m) => [m.topic, m.payload]),
+        [
+          ['rack.power · Rack01', 41.5],
+          ['rack.power · Rack02', 39],
+          ['throughput.tokens · S01.I0 · S01', 1200],
+          ['throughput.tokens', 5100],
+        ],
+      );
+      assert.deepEqual([got[0].reading.metric, got[0].reading.unit, got[0].reading.tags], ['rack.power', 'kW', { rack: 'Rack01' }]);
+    });
+
+    it('sends only the metrics of its filter, name{} meaning the readings without tags', async () => {
+      await helper.load(sensor, flow({ output: 'reading', metrics: 'rack.power{rack=Rack02}, throughput.tokens{}' }));
+      const got = await collect(readings);
+      assert.deepEqual(got.map((m) => m.topic), ['rack.power · Rack02', 'throughput.tokens']);
+    });
+
+    it('filters the readings of the one-msg output and its text too', async () => {
+      await helper.load(sensor, flow({ metrics: 'rack.power' }));
+      const [out] = await collect(readings);
+      assert.deepEqual(out.payload.map((r: any) => r.value), [41.5, 39]);
+      assert.equal(out.text.split('\n').length, 2);
+    });
+
+    it('stores every reading in InfluxDB whatever the filter lets out', async () => {
+      await helper.load([sensor, influx], [
+        { id: 'db', type: 'llmops-influxdb', host: '127.0.0.1', port: 1, database: 'x', batchSize: 10, flushInterval: 60000, maxBuffered: 100, spill: false },
+        ...flow({ influx: 'db', output: 'reading', metrics: 'throughput.tokens{}' }),
+      ]);
+      const written: any[] = [];
+      helper.getNode('db').writePoints = (pts: any[]) => (written.push(...pts), pts.length);
+      const got = await collect(readings);
+      assert.equal(got.length, 1);
+      assert.equal(written.length, 4);
+    });
+
+    it('sends the twin readings one msg each on a poll, as the dashboard charts take them', async () => {
+      await helper.load([sensor, facility], [
+        { id: 'fac', type: 'llmops-facility', workload: 'constant', ratePerS: 2, seed: 3, servers: 2, speed: 1, timestamps: 'simulated' },
+        ...flow({ source: 'twin', facility: 'fac', interval: 0, output: 'reading', metrics: 'servers.active' }),
+      ]);
+      const got: any[] = [];
+      helper.getNode('out').on('input', (m: any) => got.push(m));
+      helper.getNode('s1').receive({});
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(got.map((m) => m.topic).sort(), ['servers.active · powered', 'servers.active · serving']);
+      assert.ok(got.every((m) => typeof m.payload === 'number'));
+    });
+
+    it('reports a metric filter it cannot read and sends every metric', async () => {
+      await helper.load(sensor, flow({ metrics: 'rack.power{rack}' }));
+      const s1: AnyNode = helper.getNode('s1');
+      const [out] = await collect(readings);
+      assert.equal(out.payload.length, 4);
+      assert.match(String(s1.error.firstCall?.args[0] ?? ''), /rack\.power\{rack\}/);
+    });
   });
 });
