@@ -25,7 +25,12 @@ import { matcherRecheck } from './recheck';
 interface HumanReviewDef extends NodeDef, PolicyFields {
   store: string;
   influx: string;
+  /** Output 4: the open reviews `{total, offset: 0, items}` whenever they change (for a dashboard list). */
+  listOutput?: boolean;
 }
+
+/** The most reviews the list output carries; `total` still counts them all. */
+export const LIST_LIMIT = 100;
 
 type ReviewMsg = NodeMessageInFlow & { review?: unknown; inputData?: unknown; verification?: unknown; matchRules?: unknown; baseline?: unknown };
 
@@ -56,7 +61,7 @@ function json<T>(v: T): T {
   return v === undefined ? v : JSON.parse(JSON.stringify(v));
 }
 
-function portArray(port: 1 | 2 | 3, msg: NodeMessage): (NodeMessage | null)[] {
+function portArray(port: 1 | 2 | 3 | 4, msg: NodeMessage): (NodeMessage | null)[] {
   const out: (NodeMessage | null)[] = [null, null, null];
   out[port - 1] = msg;
   return out;
@@ -92,7 +97,14 @@ export default function register(RED: NodeAPI) {
       if (points.length) influx.writePoints(points);
     };
 
-    // Editors are told at most every 200 ms: a burst of 10,000 reviews is one refresh, not 10,000.
+    /** Output 4: the open reviews in the admin API's shape, so the same dashboard template reads both. */
+    const sendList = () => {
+      const info = { id: node.id, name: def.name || '', checklist: policy.checklist, approvalsRequired: policy.approvalsRequired };
+      const items = desk.list({ offset: 0, limit: LIST_LIMIT }).map((v) => ({ ...v, node: info }));
+      node.send(portArray(4, { topic: 'reviews', payload: { total: desk.size, offset: 0, items } }));
+    };
+
+    // Editors (and output 4) are told at most every 200 ms: a burst of 10,000 reviews is one refresh, not 10,000.
     let publishTimer: NodeJS.Timeout | undefined;
     const changed = () => {
       const n = desk.size;
@@ -101,6 +113,7 @@ export default function register(RED: NodeAPI) {
       publishTimer ??= setTimeout(() => {
         publishTimer = undefined;
         RED.comms.publish(CHANGED_TOPIC, { node: node.id, pending: desk.size }, false);
+        if (def.listOutput === true) sendList();
       }, 200);
     };
 

@@ -290,4 +290,47 @@ describe('llmops-human-review node', () => {
     ]);
     assert.equal(auditPoints[1].fields.by, 'ana');
   });
+
+  describe('output 4: the open reviews', () => {
+    /** Loads the node with the list output wired to a helper; resolves the list msgs as they come. */
+    async function loadWithList() {
+      const o = await load({ listOutput: true, outputs: 4, wires: [['out1'], ['out2'], ['out3'], ['out4']] }, [{ id: 'out4', z: 'f1', type: 'helper' }]);
+      const lists: Msg[] = [];
+      const waiters: Array<(m: Msg) => void> = [];
+      helper.getNode('out4').on('input', (m: Msg) => {
+        lists.push(m);
+        waiters.shift()?.(m);
+      });
+      const nextList = () => new Promise<Msg>((res) => waiters.push(res));
+      return { ...o, lists, nextList };
+    }
+
+    it('sends the open reviews in the admin API shape when one opens and when it is decided', async () => {
+      const { rv, nextList } = await loadWithList();
+      await nextList(); // the empty list at start
+      rv.receive({ payload: proposal, inputData: input, verification: verified });
+      const opened = await nextList();
+      assert.equal(opened.topic, 'reviews');
+      assert.equal(opened.payload.total, 1);
+      const item = opened.payload.items[0];
+      assert.deepEqual([item.payload, item.inputData, item.verification], [proposal, input, verified]);
+      assert.deepEqual(item.node, { id: 'rv', name: 'gate', checklist: [], approvalsRequired: 1 });
+      assert.deepEqual(item, (await pending())[0]);
+      rv.receive({ review: { id: item.id, decision: 'approve', reviewer: 'ana' } });
+      const after = await nextList();
+      assert.deepEqual(after.payload, { total: 0, offset: 0, items: [] });
+    });
+
+    it('sends no list unless asked for', async () => {
+      const { rv, next } = await load({ wires: [['out1'], ['out2'], ['out3'], ['out4']] }, [{ id: 'out4', z: 'f1', type: 'helper' }]);
+      const lists: Msg[] = [];
+      helper.getNode('out4').on('input', (m: Msg) => lists.push(m));
+      const id = await submit(rv);
+      rv.receive({ review: { id, decision: 'approve', reviewer: 'ana' } });
+      await next(1);
+      // Past the 200 ms the list waits to gather changes.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(lists, []);
+    });
+  });
 });
