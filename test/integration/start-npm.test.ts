@@ -127,6 +127,25 @@ describe('npm start (scripts/start.js)', function () {
       assert.match(app.out, /yours are kept in/);
     });
 
+    it('serves the twin BMS where the banner says, and keeps the twin and its BMS across a full redeploy', async () => {
+      await app.start();
+      const served = await waitFor('the facility to serve its BMS', () => /Twin BMS served over OPC UA at (opc\.tcp:\/\/\S+)/.exec(app.out)?.[1], 30_000);
+      assert.equal(served, /twin BMS: +(opc\.tcp:\/\/\S+)/.exec(app.out)?.[1]);
+      // Let the Cooling tab's valve open its session on the BMS before the deploy.
+      await new Promise((r) => setTimeout(r, 5_000));
+      const mark = app.out.length;
+      const v2 = { 'Node-RED-API-Version': 'v2' };
+      const current = (await (await app.fetch('/flows', { headers: v2 })).json()) as { flows: unknown[]; rev: string };
+      const r = await app.fetch('/flows', { method: 'POST', headers: { ...v2, 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(current) });
+      assert.equal(r.status, 200);
+      await waitFor('the flows started again', () => /Started flows/.test(app.out.slice(mark)), 30_000);
+      await new Promise((r) => setTimeout(r, 5_000));
+      const after = app.out.slice(mark);
+      assert.doesNotMatch(after, /Twin BMS served over OPC UA/, 'the twin was restarted by the deploy');
+      assert.doesNotMatch(app.out, /Cannot find suitable endpoints/);
+      assert.doesNotMatch(app.out, /OPC UA session is connected/);
+    });
+
     it('configures the demo LLM provider from LLMOPS_LLM_URL, with the key as an encrypted credential', async () => {
       app = new StartScript(app.userDir, { LLMOPS_INFLUX_URL: 'http://127.0.0.1:9', LLMOPS_LLM_URL: 'http://127.0.0.1:9/v1', LLMOPS_LLM_MODEL: 'llama-3-8b', LLMOPS_LLM_KEY: 'sk-test-123' });
       await app.start();
