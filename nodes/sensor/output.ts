@@ -59,7 +59,11 @@ export function readingTopic(r: Reading): string {
   return values.length ? `${r.metric} · ${values.join(' · ')}` : r.metric;
 }
 
-/** One msg per reading: topic = series name, payload = the number, reading = the whole reading. */
-export function perReadingMsgs(readings: Reading[]): Array<{ topic: string; payload: number; reading: Reading }> {
-  return readings.map((r) => ({ topic: readingTopic(r), payload: r.value, reading: r }));
+/**
+ * One msg per reading: topic = series name, payload = the number (rounded to `decimals` when
+ * given, for widgets that show the number as it comes), reading = the whole reading, unrounded.
+ */
+export function perReadingMsgs(readings: Reading[], decimals?: number): Array<{ topic: string; payload: number; reading: Reading }> {
+  const round = decimals === undefined ? (v: number) => v : (v: number) => Number(v.toFixed(decimals));
+  return readings.map((r) => ({ topic: readingTopic(r), payload: round(r.value), reading: r }));
 }

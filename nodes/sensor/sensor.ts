@@ -50,6 +50,8 @@ interface SensorDef extends NodeDef {
   output?: 'batch' | 'reading';
   /** Metrics to send (names, optionally with {tag=value}); empty: all. Storage keeps every reading. */
   metrics?: string;
+  /** One msg per reading: decimals of msg.payload (empty: the value as measured). */
+  decimals?: string | number;
 }
 
 type SensorMsg = NodeMessageInFlow & { text?: string };
@@ -84,6 +86,8 @@ export default function register(RED: NodeAPI) {
       node.error(RED._('sensor.errors.bad-tags'));
     }
     const perReading = def.output === 'reading';
+    const decimalsSet = optionalNumber(def.decimals);
+    const decimals = decimalsSet === undefined ? undefined : Math.min(10, Math.max(0, Math.round(decimalsSet)));
     let filter: MetricSelector[] = [];
     try {
       filter = parseMetricFilter(def.metrics);
@@ -138,7 +142,7 @@ export default function register(RED: NodeAPI) {
       if (readings.length > 0) {
         if (influx) influx.writePoints(toPoints(readings, def.measurementPrefix || ''));
         const shown = filterReadings(readings, filter);
-        if (shown.length > 0 && perReading) node.send([perReadingMsgs(shown)] as unknown as NodeMessageInFlow[]);
+        if (shown.length > 0 && perReading) node.send([perReadingMsgs(shown, decimals)] as unknown as NodeMessageInFlow[]);
         else if (shown.length > 0) node.send({ topic, payload: shown, text: describeReadings(shown, ranges, textLines) } as SensorMsg);
       }
       if (rejected.length > 0) {
@@ -206,7 +210,7 @@ export default function register(RED: NodeAPI) {
           if (influx) influx.writePoints(toPoints(readings, def.measurementPrefix || ''));
           const shown = filterReadings(readings, filter);
           if (shown.length > 0 && perReading) {
-            send([perReadingMsgs(shown).map((m) => ({ _msgid: msg._msgid, ...m }))] as unknown as NodeMessageInFlow[]);
+            send([perReadingMsgs(shown, decimals).map((m) => ({ _msgid: msg._msgid, ...m }))] as unknown as NodeMessageInFlow[]);
           } else if (shown.length > 0) {
             msg.payload = shown;
             msg.text = describeReadings(shown, ranges, textLines);

@@ -165,6 +165,13 @@ describe('llmops-sensor node', () => {
       assert.deepEqual([got[0].reading.metric, got[0].reading.unit, got[0].reading.tags], ['rack.power', 'kW', { rack: 'Rack01' }]);
     });
 
+    it('rounds the payload of each reading to the decimals asked for, not the reading itself', async () => {
+      await helper.load(sensor, flow({ output: 'reading', decimals: '1' }));
+      const [m] = await collect([{ metric: 'slo.attainment', value: 99.4567, unit: '%', layer: 'workload' }]);
+      assert.equal(m.payload, 99.5);
+      assert.equal(m.reading.value, 99.4567);
+    });
+
     it('sends only the metrics of its filter, name{} meaning the readings without tags', async () => {
       await helper.load(sensor, flow({ output: 'reading', metrics: 'rack.power{rack=Rack02}, throughput.tokens{}' }));
       const got = await collect(readings);
