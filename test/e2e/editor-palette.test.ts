@@ -140,6 +140,33 @@ describe('editor: palette, dialogs and deploy (Chromium)', function () {
     assert.deepEqual(e.errors.slice(errorsBefore), []);
   });
 
+  it('labels every input and output port of every palette node from its catalogue', async () => {
+    // Plain loops only: the page cannot see the helpers tsx adds around named functions.
+    const labels: { type: string; inputs: unknown[]; outputs: unknown[] }[] = await editor!.page.evaluate((types: string[]) => {
+      const out = [];
+      for (const t of types) {
+        const def = RED.nodes.getType(t);
+        // A fresh node as the editor makes it: the defaults' values and the catalogue lookup.
+        const node: any = { _: def._, type: t };
+        for (const k of Object.keys(def.defaults)) node[k] = def.defaults[k].value;
+        const inputs = [];
+        const outputs = [];
+        for (let i = 0; i < (def.inputs || 0); i++) inputs.push(typeof def.inputLabels === 'function' ? def.inputLabels.call(node, i) : def.inputLabels);
+        for (let i = 0; i < (def.outputs || 0); i++) outputs.push(typeof def.outputLabels === 'function' ? def.outputLabels.call(node, i) : Array.isArray(def.outputLabels) ? def.outputLabels[i] : def.outputLabels);
+        out.push({ type: t, inputs, outputs });
+      }
+      return out;
+    }, paletteDefs.map((d) => d.type));
+    for (const l of labels) {
+      for (const label of [...l.inputs, ...l.outputs]) {
+        assert.equal(typeof label, 'string', `${l.type}: every port has a label`);
+        assert.doesNotMatch(label as string, /^[a-z-]+\.[A-Za-z.-]+$/, `${l.type}: "${label}" is a catalogue key, not its text`);
+      }
+    }
+    // Output labels tell the ports apart.
+    for (const l of labels) assert.equal(new Set(l.outputs).size, l.outputs.length, `${l.type}: distinct output labels`);
+  });
+
   it('has a field check for every palette node', () => {
     for (const d of paletteDefs) assert.ok(d.type in FIELD_CHECKS || NO_FIELD_CHECK.includes(d.type), `${d.type}: add it to FIELD_CHECKS or NO_FIELD_CHECK`);
   });
