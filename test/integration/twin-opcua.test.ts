@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { OpcuaSession, type SessionOptions, type StateChange } from '../../core/opcua/session';
+import { waitFor } from '../helpers/ports';
 import { TwinProcess } from '../unit/opcua/twin-process';
 
 const USER = 'operator';
@@ -101,7 +102,8 @@ describe('llmops-twin over OPC UA (separate process, SignAndEncrypt, users)', fu
 
   it('logs each write with its outcome', async () => {
     await session.write('CDU1.SupplyTemperatureSetpoint', 50);
-    assert.match(twin.log, /write CDU1\.SupplyTemperatureSetpoint = 50: BadOutOfRange/);
+    // The line comes over the twin process's stdout, a moment after the reply.
+    await waitFor('the write in the twin log', () => /write CDU1\.SupplyTemperatureSetpoint = 50: BadOutOfRange/.test(twin.log), 5000, 20);
   });
 
   it('refuses an anonymous session when anonymous is off', async () => {
