@@ -113,8 +113,37 @@ describe('Dashboard 2.0 pages of npm start (Chromium)', function () {
     await page.locator('canvas').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(3000);
     const text = await page.innerText('body');
-    assert.match(text, /Stored in InfluxDB at 127\.0\.0\.1:\d+/);
+    // The Telemetry store line is the storing Sensor's own status: readings counted, InfluxDB answering.
+    assert.match(text, /Telemetry store\s+[\d.]+k? readings · InfluxDB\b(?! down)/);
     assert.match(text, /CDU remote timeout|cdu\.remoteTimeout/);
     await screenshot(page, 'dashboard-cooling', { fullPage: true });
+  });
+});
+
+describe('Dashboard 2.0 Cooling page of npm start with InfluxDB down (Chromium)', function () {
+  this.timeout(120_000);
+  let app: StartScript;
+  let browser: Browser | undefined;
+
+  before(async function () {
+    const chromiumPath = requireTool(this, 'chromium', 'apt-get install chromium (or set CHROMIUM_PATH)', [process.env.CHROMIUM_PATH ?? '/usr/bin/chromium']);
+    // An InfluxDB that is configured but does not answer (port 9: discard, nothing listens).
+    app = new StartScript(undefined, { LLMOPS_INFLUX_URL: 'http://127.0.0.1:9' });
+    await app.start();
+    browser = await chromium.launch({ executablePath: chromiumPath, args: FLAGS, headless: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    app?.dispose();
+  });
+
+  it('says on the Telemetry store line that readings are buffered, not stored', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(`${app.url}/dashboard/cooling`, { waitUntil: 'domcontentloaded' });
+    const line = page.locator('text=/InfluxDB down, buffering/');
+    await line.first().waitFor({ timeout: 60_000 });
+    assert.doesNotMatch(await page.innerText('body'), /readings · InfluxDB(?! down)/);
   });
 });
