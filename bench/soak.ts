@@ -3,7 +3,8 @@
 // verified changes up to 5 %). The msgs go in chunks; after each chunk the heap is measured after
 // a full GC (Node-RED runs with --expose-gc; a test-only admin probe reads it). A chain that keeps
 // something per msg shows as a heap that grows with the msgs sent; a flat one does not.
-// Usage: npm run bench:soak -- [--msgs N] [--chunk N] [--json]
+// `--stage engine|matcher|review` feeds one node alone (msgs shaped for it), to find which one grows.
+// Usage: npm run bench:soak -- [--msgs N] [--chunk N] [--stage chain|engine|matcher|review] [--json]
 import { installProbe, placed } from '../test/faults/flows';
 import { NodeRedProcess } from '../test/helpers/nodered';
 
@@ -15,6 +16,19 @@ const json = process.argv.includes('--json');
 const MSGS = arg('msgs', 1_000_000);
 const CHUNK = arg('chunk', 20_000);
 const WARMUP_CHUNKS = 2;
+const STAGE = (() => {
+  const i = process.argv.indexOf('--stage');
+  const v = i >= 0 ? process.argv[i + 1] : 'chain';
+  if (!['chain', 'engine', 'matcher', 'review'].includes(v)) throw new Error(`--stage ${v}: use chain, engine, matcher or review`);
+  return v;
+})();
+/** The first node of the stage, and the msg the generator builds for it (i is the msg number). */
+const ENTRY: Record<string, { node: string; msg: string; last: string }> = {
+  chain: { node: 'engine', msg: "{ payload: { unit: 'CDU-' + (i % 4), flowLpm: 300 + (i % 10) } }", last: 'review' },
+  engine: { node: 'engine', msg: "{ payload: { unit: 'CDU-' + (i % 4), flowLpm: 300 + (i % 10) } }", last: 'engine' },
+  matcher: { node: 'matcher', msg: "(() => { const p = { unit: 'CDU-' + (i % 4), flowLpm: 300 + (i % 10) }; return { inputData: p, payload: { ...p } }; })()", last: 'matcher' },
+  review: { node: 'review', msg: "(() => { const p = { unit: 'CDU-' + (i % 4), flowLpm: 300 + (i % 10) }; return { inputData: p, payload: { ...p }, verification: { match: true, score: 1, fields: [] } }; })()", last: 'review' },
+};
 
 function log(...args: unknown[]) {
   if (!json) console.log(...args);
@@ -33,17 +47,17 @@ function flow() {
       z: 'tab',
       func: [
         "flow.set('chunk', { req: msg.req, res: msg.res, t0: Date.now(), seen: 0, ports: [0, 0, 0], errors: 0, firstError: null });",
-        `for (let i = 0; i < ${CHUNK}; i++) node.send({ payload: { unit: 'CDU-' + (i % 4), flowLpm: 300 + (i % 10) } }, false);`,
+        `for (let i = 0; i < ${CHUNK}; i++) node.send(${ENTRY[STAGE].msg}, false);`,
         'return null;',
       ].join('\n'),
-      wires: [['engine']],
+      wires: [[ENTRY[STAGE].node]],
     },
-    { id: 'engine', type: 'llmops-llm-engine', z: 'tab', provider: 'prov', template: 'Set {{unit}} to {{flowLpm}} L/min', schema: SCHEMA, wires: [['matcher'], []] },
-    { id: 'matcher', type: 'llmops-io-matcher', z: 'tab', inputProperty: 'inputData', rules: [], strict: false, wires: [['review'], ['review']] },
+    { id: 'engine', type: 'llmops-llm-engine', z: 'tab', provider: 'prov', template: 'Set {{unit}} to {{flowLpm}} L/min', schema: SCHEMA, wires: [STAGE === 'chain' ? ['matcher'] : [], []] },
+    { id: 'matcher', type: 'llmops-io-matcher', z: 'tab', inputProperty: 'inputData', rules: [], strict: false, wires: STAGE === 'chain' ? [['review'], ['review']] : [[], []] },
     { id: 'review', type: 'llmops-human-review', z: 'tab', name: 'gate', store: '', approvals: 1, checklist: [], timeout: 0, timeoutUnit: 's', timeoutOutcome: 'reject', requireReason: false, autoApprove: true, autoMaxChange: 5, autoFields: '', influx: '', wires: [['p1'], ['p2'], ['p3']] },
     ...[1, 2, 3].map((p) => ({ id: `p${p}`, type: 'change', z: 'tab', rules: [{ t: 'set', p: 'port', pt: 'msg', to: String(p), tot: 'num' }], wires: [['tally']] })),
     // A review that is not auto-approved stays open (it completes without an output).
-    { id: 'held', type: 'complete', z: 'tab', scope: ['review'], uncaught: false, wires: [['tally']] },
+    { id: 'held', type: 'complete', z: 'tab', scope: [ENTRY[STAGE].last], uncaught: false, wires: [['tally']] },
     { id: 'errs', type: 'catch', z: 'tab', scope: ['engine', 'matcher', 'review'], uncaught: false, wires: [['tally']] },
     {
       id: 'tally',
@@ -99,6 +113,7 @@ async function main() {
   const my = after.reduce((a, b) => a + b, 0) / after.length;
   const slope = xs.reduce((a, x, i) => a + (x - mx) * (after[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
   const result = {
+    stage: STAGE,
     msgs: MSGS,
     chunk: CHUNK,
     msgsPerSec: Math.round((MSGS / ms) * 1000),
