@@ -118,7 +118,6 @@ export class LlmEngine {
   }
 
   async complete(req: LlmRequest): Promise<LlmResult> {
-    const signal = req.signal ? AbortSignal.any([req.signal, this.stopAll.signal]) : this.stopAll.signal;
     if (req.schema) {
       try {
         validatorFor(req.schema);
@@ -127,11 +126,16 @@ export class LlmEngine {
       }
     }
     if (this.settings.kind === 'offline') return this.offline(req);
+    const linked = req.signal ? linkSignals([req.signal, this.stopAll.signal]) : undefined;
+    const signal = linked?.signal ?? this.stopAll.signal;
     const queuedAt = Date.now();
-    return this.limiter.run(() => this.ask(req, signal, Date.now() - queuedAt), signal).catch((err) => {
-      if (signal.aborted && !(err instanceof LlmError)) throw new LlmError('aborted', 'request stopped');
-      throw err;
-    });
+    return this.limiter
+      .run(() => this.ask(req, signal, Date.now() - queuedAt), signal)
+      .catch((err) => {
+        if (signal.aborted && !(err instanceof LlmError)) throw new LlmError('aborted', 'request stopped');
+        throw err;
+      })
+      .finally(() => linked?.release());
   }
 
   private offline(req: LlmRequest): LlmResult {
@@ -220,7 +224,8 @@ export class LlmEngine {
         const attempt = attemptsBefore + n;
         const timer = new AbortController();
         const t = setTimeout(() => timer.abort(new LlmError('timeout', `no complete answer within ${timeoutMs} ms`)), timeoutMs);
-        const signal = AbortSignal.any([outer, timer.signal]);
+        const linked = linkSignals([outer, timer.signal]);
+        const signal = linked.signal;
         const sent = Date.now();
         let first = 0;
         let text = '';
@@ -244,6 +249,7 @@ export class LlmEngine {
           throw err;
         } finally {
           clearTimeout(t);
+          linked.release();
         }
       },
       this.retry,
@@ -292,4 +298,34 @@ function reAskText(e: LlmError): string {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * A signal that aborts when any source does, and `release` to unhook it once the request is over.
+ * Not AbortSignal.any: on Node 20 it keeps every composite alive as long as its sources live, and
+ * the node's stop signal lives as long as the node (one leak per request, 70 MB per million).
+ */
+function linkSignals(sources: AbortSignal[]): { signal: AbortSignal; release: () => void } {
+  const ctl = new AbortController();
+  const hooks: Array<[AbortSignal, () => void]> = [];
+  const release = () => {
+    for (const [s, on] of hooks) s.removeEventListener('abort', on);
+    hooks.length = 0;
+  };
+  for (const s of sources) {
+    if (s.aborted) {
+      ctl.abort(s.reason);
+      break;
+    }
+    const on = () => {
+      release();
+      ctl.abort(s.reason);
+    };
+    // Many requests wait on the same long-lived signal at once; that is normal, not a leak.
+    setMaxListeners(0, s);
+    s.addEventListener('abort', on, { once: true });
+    hooks.push([s, on]);
+  }
+  if (ctl.signal.aborted) release();
+  return { signal: ctl.signal, release };
 }
