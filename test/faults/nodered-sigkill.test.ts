@@ -41,6 +41,22 @@ function flow(influxPort: number) {
   ] as Array<Record<string, unknown>>);
 }
 
+/** Everything the file context store has written under <userDir>/context. */
+function contextFilesText(userDir: string): string {
+  const dir = path.join(userDir, 'context');
+  if (!fs.existsSync(dir)) return '';
+  let text = '';
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else text += fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return text;
+}
+
 interface Pending {
   total: number;
   items: Array<{ id: string; payload: { unit: string; flowLpm: number } }>;
@@ -77,10 +93,20 @@ function sigkillCase(title: string, fileStore: Record<string, unknown>) {
       });
       const spill = path.join(nr.userDir, 'llmops', 'influx-spill', 'db.jsonl');
       await waitFor('the readings spilled to disk', () => fs.existsSync(spill) && fs.readFileSync(spill, 'utf8').split('\n').length - 1 === READINGS, 20000);
+      // A review is safe once the store has it on disk: give the store up to 10 s (a cached store
+      // writes every 30 s by default, so it gets no further), then kill.
+      await waitFor('the open reviews in the context store on disk', () => {
+        const text = contextFilesText(nr.userDir);
+        return beforeKill.items.every((i) => text.includes(i.id));
+      }, 10000).catch(() => undefined);
       await nr.stop('SIGKILL');
       await influxd.start();
       await nr.start();
-      afterRestart = await waitFor('the review API after the restart', async () => (await pending()) ?? undefined);
+      // The desk reads its reviews back after the flows start: wait for all of them (or 10 s).
+      afterRestart = await waitFor('all reviews back after the restart', async () => {
+        const p = await pending();
+        return p?.total === REVIEWS ? p : undefined;
+      }, 10000).catch(async () => pending());
       stored = await waitFor(`${READINGS} points`, async () => {
         const n = await influxd.count(DB, 'gpu');
         return n >= READINGS ? n : undefined;
