@@ -309,7 +309,7 @@ describe('llmops-human-review node', () => {
       const { rv, nextList } = await loadWithList();
       await nextList(); // the empty list at start
       rv.receive({ payload: proposal, inputData: input, verification: verified });
-      const opened = await nextList();
+      const opened: any = await nextList();
       assert.equal(opened.topic, 'reviews');
       assert.equal(opened.payload.total, 1);
       const item = opened.payload.items[0];
