@@ -118,13 +118,17 @@ describe('faults: OPC UA server (llmops-twin process) killed and restarted twice
       throw new Error(`${e.message}\n${JSON.stringify(await state()).slice(0, 3000)}\n--- Node-RED ---\n${nr.log.slice(-3000)}\n--- twin ---\n${twin.log.slice(-2000)}`);
     });
     for (let k = 0; k < 2; k++) {
-      await twin.stop('SIGKILL');
+      // The session notices the dead socket before the process has been reaped: start the clock first.
       const killedAt = Date.now();
+      await twin.stop('SIGKILL');
       await waitFor('the outage on both statuses and the valve alarm', async () => {
         const s = await state();
         const red = (id: string) => since(s.statuses, killedAt).some((x) => x.node === id && x.fill === 'red');
         return red('sensor') && red('valve') && since(s.audit, killedAt).some((a) => a.event === 'alarm');
-      }, 30000);
+      }, 30000).catch(async (e) => {
+        const s = await state();
+        throw new Error(`${e.message}\nstatuses since the kill: ${JSON.stringify(since(s.statuses, killedAt)).slice(0, 1500)}\naudit: ${JSON.stringify(since(s.audit, killedAt)).slice(0, 800)}\n--- Node-RED ---\n${nr.log.slice(-1500)}`);
+      });
       // An operator asks for far more than the limits allow while the BMS is away.
       assert.equal((await nr.request('POST', '/override', { flowLpm: 900, supplyTempC: 5 })).status, 200);
       await twin.start();
@@ -135,7 +139,7 @@ describe('faults: OPC UA server (llmops-twin process) killed and restarted twice
         return since(s.readings, restartedAt).length > 2 && since(s.audit, restartedAt).some((a) => a.event === 'write') && since(s.audit, restartedAt).some((a) => a.event === 'recovered');
       }, 60000);
       // Release the override so the second round starts from the valve's own choice.
-      await nr.request('POST', '/override', 'release');
+      assert.equal((await nr.request('POST', '/override', { release: true })).status, 200);
     }
     // A few heartbeat periods after the last restart.
     await new Promise((r) => setTimeout(r, 3000));
