@@ -18,7 +18,7 @@ const http = require('http');
 const net = require('net');
 const path = require('path');
 const { spawn, spawnSync, execFileSync } = require('child_process');
-const { root, linkSuite, writeSettings } = require('./userdir');
+const { root, linkSuite, writeSettings, DEMO_CONTEXT_STORAGE } = require('./userdir');
 
 const startedAt = Date.now();
 const userDir = path.resolve(process.env.LLMOPS_USER_DIR || path.join(root, '.node-red'));
@@ -253,8 +253,8 @@ function writeDemoSettings(secret) {
     flowFile: FLOW_FILE,
     flowFilePretty: true,
     credentialSecret: secret,
-    // Human Review keeps open reviews in context: a file store survives restarts.
-    contextStorage: { default: 'file', file: { module: 'localfilesystem' }, memory: { module: 'memory' } },
+    // Human Review keeps open reviews in context: a write-through file store survives restarts and crashes.
+    contextStorage: DEMO_CONTEXT_STORAGE,
     logging: { console: { level: 'info', metrics: false, audit: false } },
     editorTheme: { tours: false, projects: { enabled: false }, page: { title: 'LLM Ops demo' }, header: { title: 'LLM Ops demo' } },
     diagnostics: { enabled: false },

@@ -38,4 +38,15 @@ function writeSettings(file, settings) {
   fs.writeFileSync(file, 'module.exports = ' + JSON.stringify(settings, null, 2) + ';\n');
 }
 
-module.exports = { root, linkSuite, writeSettings };
+/**
+ * The context stores `npm start` configures. Human Review keeps open reviews in `file`; it is
+ * write-through (cache: false) so a review opened a moment before a crash (even kill -9) is on
+ * disk. The fault suite kills Node-RED with exactly this configuration.
+ */
+const DEMO_CONTEXT_STORAGE = {
+  default: 'file',
+  file: { module: 'localfilesystem', config: { cache: false } },
+  memory: { module: 'memory' },
+};
+
+module.exports = { root, linkSuite, writeSettings, DEMO_CONTEXT_STORAGE };

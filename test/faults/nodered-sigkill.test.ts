@@ -4,8 +4,7 @@
 // payload, and every buffered reading reaches InfluxDB once it is back.
 //
 // Reviews live in the context store the node names (`file`); the store is configured as in
-// `npm start` (scripts/start.js: localfilesystem with its defaults) and, separately, write-through
-// (`cache: false`).
+// `npm start` (scripts/start.js, DEMO_CONTEXT_STORAGE in scripts/userdir.js: write-through).
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -129,5 +128,6 @@ function sigkillCase(title: string, fileStore: Record<string, unknown>) {
   });
 }
 
-sigkillCase('file store as npm start configures it', { module: 'localfilesystem' });
-sigkillCase('file store write-through, cache: false', { module: 'localfilesystem', config: { cache: false } });
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { DEMO_CONTEXT_STORAGE } = require('../../scripts/userdir.js');
+sigkillCase('file store as npm start configures it', DEMO_CONTEXT_STORAGE.file);
