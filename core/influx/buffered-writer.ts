@@ -300,7 +300,10 @@ export class BufferedInfluxWriter extends EventEmitter {
     if (!this.spilling) {
       // One last attempt within the time left; a failure leaves the points in the queue.
       const attempt = this.flushOnce();
-      await Promise.race([attempt, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      // Clear the deadline timer once the attempt has won: a redeploy must not leave it behind.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([attempt, new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
     }
     this.closed = true;
     const left = this.queue.takeAll();
