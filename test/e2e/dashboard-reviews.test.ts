@@ -98,6 +98,16 @@ describe('Dashboard 2.0 pages of npm start (Chromium)', function () {
     assert.equal((await card.locator('.llmops-review-verdict').innerText()).trim(), 'Match confirmed');
   });
 
+  it('opens the Edit box tall enough for the whole output, closing brace included', async () => {
+    const card = page.locator('.llmops-review', { hasText: 'Order: Laptop × 15' }).first();
+    await card.locator('button.llmops-review-editbtn').click();
+    const box = card.locator('textarea.llmops-review-edit');
+    await box.waitFor({ state: 'visible' });
+    const { lines, rows, overflow } = await box.evaluate((el: HTMLTextAreaElement) => ({ lines: el.value.split('\n').length, rows: el.rows, overflow: el.scrollHeight - el.clientHeight }));
+    assert.ok(rows > lines, `${rows} rows for ${lines} lines`);
+    assert.ok(overflow <= 0, `the box scrolls by ${overflow} px`);
+  });
+
   it('draws cluster power, servers, clocks and SLO attainment on the Energy page', async () => {
     await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
     await page.goto(`${app.url}/dashboard/energy`, { waitUntil: 'domcontentloaded' });
