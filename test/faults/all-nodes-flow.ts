@@ -12,7 +12,7 @@ export interface AllNodesOptions {
   pkiDir: string;
   /** Credentials for the config nodes (the security tests set them all). */
   secrets?: { apiKey?: string; influxPassword?: string; opcuaPassword?: string; twinPassword?: string };
-  /** A label that changes each deploy, so every deploy is a real change. */
+  /** Changes the tab label every deploy and the twin every tenth, so every deploy is a real change. */
   generation?: number;
 }
 
@@ -27,7 +27,9 @@ export function allNodesFlow(o: AllNodesOptions): Array<Record<string, unknown>>
       name: 'twin',
       workload: 'constant',
       ratePerS: 5,
-      seed: 1,
+      // A redeploy keeps an unchanged twin running (it is parked and adopted); every tenth
+      // generation changes it, so its OPC UA server is stopped and started again too.
+      seed: 1 + Math.floor(g / 10),
       servers: 4,
       speed: 10,
       timestamps: 'wall',

@@ -17,7 +17,8 @@ import { allNodesFlow } from './all-nodes-flow';
 import { CRASH_IN_LOG, installProbe } from './flows';
 
 const DEPLOYS = Number(process.env.LLMOPS_REDEPLOYS) || 100;
-const WARMUP = 5;
+// After the first twin restart (generation 10), so code loaded once is in the baseline.
+const WARMUP = 15;
 
 interface Probe {
   resources: Record<string, number>;
