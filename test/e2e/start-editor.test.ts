@@ -20,7 +20,7 @@ const TABS = [
  * Node types whose dialogs still refuse a missing value (the cooling nodes, being reworked by
  * their owner): take a type off this list once its validators accept one.
  */
-const AWAITING_DEFAULTS = ['llmops-thermal-predictor', 'llmops-coolant-valve'];
+const AWAITING_DEFAULTS: string[] = [];
 
 declare const RED: {
   nodes: {
