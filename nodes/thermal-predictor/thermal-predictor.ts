@@ -3,7 +3,8 @@
 // decides; this file maps config and msgs). Its model state lives in the node context, so a
 // restart continues where it stopped; with an InfluxDB config node and no saved state it warms
 // up from the last hours of stored telemetry. While it learns it says so and its msgs carry
-// `ready: false`, which a Coolant Valve never acts on.
+// `ready: false`, which a Coolant Valve never acts on. With "chart output" set, output 2 carries
+// the same forecast as Dashboard 2.0 chart points (see chartPoints).
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { HISTORY_LAYERS, historyQuery, samplesFromRows, type HistoryRow } from '../../core/cooling/history';
 import { TARGETS, ThermalPredictor, type Forecast, type PredictorOptions, type PredictorState, type TargetName } from '../../core/cooling/predictor';
@@ -24,6 +25,8 @@ interface PredictorDef extends NodeDef {
   warmHours: string | number;
   measurementPrefix: string;
   store: string;
+  /** Adds output 2 for Dashboard 2.0 charts: one msg per series, `topic` 'current' or 'predicted', a number as payload. */
+  chart?: boolean | string;
 }
 
 const STATE_KEY = 'llmops-thermal-predictor';
@@ -43,6 +46,17 @@ function readingsOf(msg: NodeMessageInFlow & { readings?: unknown }): Reading[] 
   return out.length > 0 ? out : null;
 }
 
+/**
+ * The forecast as Dashboard 2.0 chart points: one msg per series (`topic` names it, `payload` is
+ * a number), and no 'predicted' point while the model is not ready (a null would break the line).
+ */
+export function chartPoints(f: Forecast): Array<{ topic: 'current' | 'predicted'; payload: number }> {
+  const out: Array<{ topic: 'current' | 'predicted'; payload: number }> = [];
+  if (Number.isFinite(f.current)) out.push({ topic: 'current', payload: f.current });
+  if (f.ready && typeof f.predicted === 'number' && Number.isFinite(f.predicted)) out.push({ topic: 'predicted', payload: f.predicted });
+  return out;
+}
+
 export default function register(RED: NodeAPI) {
   function ThermalPredictorNode(this: Node, def: PredictorDef) {
     RED.nodes.createNode(this, def);
@@ -59,6 +73,7 @@ export default function register(RED: NodeAPI) {
       features: { pools: (def.pools || '').split(',').map((s) => s.trim()).filter(Boolean) },
     };
     const store = def.store || undefined;
+    const chart = def.chart === true || def.chart === 'true';
     const context = node.context();
     const influx = def.influxdb ? (RED.nodes.getNode(def.influxdb) as InfluxConfigNode | null) : null;
     let predictor = new ThermalPredictor(options);
@@ -139,7 +154,9 @@ export default function register(RED: NodeAPI) {
         dirty = true;
         save(false, f.ready);
         show(f);
-        send({ ...msg, topic: msg.topic ?? `forecast/${f.target}`, payload: f } as NodeMessageInFlow);
+        const forecast = { ...msg, topic: msg.topic ?? `forecast/${f.target}`, payload: f } as NodeMessageInFlow;
+        if (chart) send([forecast, chartPoints(f) as NodeMessageInFlow[]] as never);
+        else send(forecast);
         done();
       } catch (err) {
         status.error(messageOf(err));

@@ -86,4 +86,41 @@ describe('llmops-thermal-predictor (Node-RED)', function () {
     const got = await feed(60);
     assert.equal(got[59].payload.model.kind, 'polynomial');
   });
+
+  describe('with the second output for Dashboard 2.0 charts', () => {
+    async function feedChart(n: number) {
+      await helper.load([predictorNode], [
+        { id: 'tp', type: 'llmops-thermal-predictor', target: 'gpuMaxC', horizonS: 30, sampleS: 10, minSamples: 10, windowS: 3600, intervalPct: 90, chart: true, outputs: 2, wires: [['out'], ['points']] },
+        { id: 'out', type: 'helper' },
+        { id: 'points', type: 'helper' },
+      ]);
+      const tp: AnyNode = helper.getNode('tp');
+      const forecasts: any[] = [];
+      const points: any[] = [];
+      helper.getNode('out').on('input', (m: any) => forecasts.push(m));
+      helper.getNode('points').on('input', (m: any) => points.push(m));
+      for (const readings of stream(n)) tp.receive({ payload: readings });
+      await waitFor(`${n} forecasts`, () => forecasts.length === n);
+      return { forecasts, points };
+    }
+
+    it('sends only a numeric current point per input while learning', async () => {
+      const { points } = await feedChart(5);
+      await waitFor('5 points', () => points.length === 5);
+      assert.deepEqual(points.map((m) => m.topic), ['current', 'current', 'current', 'current', 'current']);
+      assert.ok(points.every((m) => typeof m.payload === 'number' && Number.isFinite(m.payload)));
+    });
+
+    it('sends current and predicted as numbers once ready, matching the forecast on output 1', async () => {
+      const { forecasts, points } = await feedChart(80);
+      const last = forecasts[79].payload;
+      assert.equal(last.ready, true);
+      await waitFor('the last points', () => points.filter((m) => m.topic === 'predicted').length > 0 && points.length >= 80);
+      const predicted = points.filter((m) => m.topic === 'predicted');
+      assert.equal(predicted[predicted.length - 1].payload, last.predicted);
+      const current = points.filter((m) => m.topic === 'current');
+      assert.equal(current[current.length - 1].payload, last.current);
+      assert.deepEqual(Object.keys(predicted[0]).filter((k) => k !== '_msgid').sort(), ['payload', 'topic']);
+    });
+  });
 });
