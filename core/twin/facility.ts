@@ -360,6 +360,11 @@ export class Facility {
     add('cdu.returnTemperature', this.cdu.returnC, cdu);
     add('cdu.flow', this.cdu.flowLpm, cdu);
     add('cdu.pumpPower', this.cdu.pumpKW, cdu);
+    // The setpoints in force and the CDU's own alarms, as its BMS reports them.
+    add('cdu.flowSetpoint', this.cdu.flowSetpointLpm, cdu);
+    add('cdu.supplySetpoint', this.cdu.supplySetpointC, cdu);
+    add('cdu.remoteTimeout', this.cdu.remoteTimeout(this.now) ? 1 : 0, cdu);
+    add('cdu.lowFlowAlarm', this.cdu.lowFlowAlarm ? 1 : 0, cdu);
     add('cooling.power', this.cdu.pumpKW + this.cdu.chillerKW, cdu);
     return out;
   }
