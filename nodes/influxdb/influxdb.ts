@@ -78,6 +78,11 @@ export default function register(RED: NodeAPI) {
     });
     let lastLogged: string | undefined;
     writer.on('state', (s: WriterStats) => {
+      // Each outage is logged once, also when the next one fails with the same words.
+      if (s.state === 'connected' && lastLogged !== undefined) {
+        lastLogged = undefined;
+        node.log(RED._('influxdb.log.recovered'));
+      }
       if (s.state === 'buffering' && s.lastError !== lastLogged) {
         lastLogged = s.lastError;
         node.warn(RED._('influxdb.errors.outage', { error: s.lastError ?? '' }));

@@ -140,12 +140,13 @@ export default function register(RED: NodeAPI) {
     show();
 
     node.on('input', async (msg: NodeMessageInFlow & { supplySetpointC?: unknown }, send, done) => {
-      const readings = readingsOf(msg);
-      if (!readings) {
-        done(new Error(RED._('thermal-predictor.errors.no-readings')));
-        return;
-      }
       try {
+        // Inside the try: a msg built by code (a throwing getter, a proxy) must end in done(err).
+        const readings = readingsOf(msg);
+        if (!readings) {
+          done(new Error(RED._('thermal-predictor.errors.no-readings')));
+          return;
+        }
         if (warming) await warming;
         const latest = readings.reduce((m, r) => (Number.isFinite(r.ts) && r.ts > m ? r.ts : m), 0);
         const tS = (latest > 0 ? latest : Date.now()) / 1000;

@@ -186,7 +186,12 @@ describe('Kubernetes scale actuator in a pod (stand-in API server over HTTPS)', 
     const sa = path.join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
     fs.mkdirSync(sa, { recursive: true });
     const key = path.join(root, 'key.pem');
-    execFileSync(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', path.join(sa, 'ca.crt'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', path.join(sa, 'ca.crt'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+      stdio: 'ignore',
+      // node-opcua-pki sets OPENSSL_CONF in this process when an earlier test made a PKI; that file
+      // may be gone by now, and openssl then refuses to start. Use the system's configuration.
+      env: { ...process.env, OPENSSL_CONF: '' },
+    });
     fs.writeFileSync(path.join(sa, 'token'), TOKEN);
     fs.writeFileSync(path.join(sa, 'namespace'), 'llm');
     api = new FakeKubeApi({ key: fs.readFileSync(key, 'utf8'), cert: fs.readFileSync(path.join(sa, 'ca.crt'), 'utf8') });
