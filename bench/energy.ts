@@ -22,7 +22,7 @@
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { writeBurstyTrace } from '../core/energy/bursty-trace';
 import { combine, evaluatePart, subWorkload, type GridPoint } from '../core/energy/feasibility';
 import { planSchedule, replaySchedule, windowCandidates, type ScheduleEntry, type WindowPoint } from '../core/energy/oracle';
@@ -34,12 +34,8 @@ import { tbtSloSeconds } from '../core/twin/laws';
 import { twinParams, type TwinParams } from '../core/twin/params';
 import { loadAzureTrace, rateScale, type Workload } from '../core/twin/workload';
 import { barChart, cdf, lineChart } from './plots/svg';
+import { arg, DEFAULT_TRACE, flag } from './cli';
 
-function arg(name: string, fallback?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-const flag = (name: string) => process.argv.includes(`--${name}`);
 
 const made = arg('make-bursty-trace');
 if (made) {
@@ -48,7 +44,6 @@ if (made) {
   process.exit(0);
 }
 
-const DEFAULT_TRACE = resolve(__dirname, '../../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv');
 const tracePath = arg('trace', DEFAULT_TRACE)!;
 const scale = Number(arg('rate-scale', '10'));
 const seed = Number(arg('seed', '1'));

@@ -8,20 +8,15 @@
 //   npm run bench:facility -- [--trace FILE] [--rate-scale N] [--servers N] [--seed N] [--json]
 
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { DEFAULT_PREDICTOR } from '../core/cooling/predictor';
 import { DEFAULT_VALVE } from '../core/cooling/valve';
 import { Facility } from '../core/twin/facility';
 import { twinParams } from '../core/twin/params';
 import { loadAzureTrace, rateScale, sineRate } from '../core/twin/workload';
 import { BASELINE_TUNING, energyPlan, recordHistory, runCooling, type RunResult } from './cooling-run';
+import { arg, DEFAULT_TRACE } from './cli';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
-const DEFAULT_TRACE = resolve(__dirname, '../../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv');
 const trace = arg('trace', DEFAULT_TRACE);
 const scale = Number(arg('rate-scale', '10'));
 const installed = Number(arg('servers', '16'));

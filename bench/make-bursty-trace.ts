@@ -8,11 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { seededRng } from '../core/twin/rng';
 import { rateWorkload } from '../core/twin/workload';
+import { arg } from './cli';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 const out = process.argv[2];
 if (!out || out.startsWith('--')) {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { matchIO } from '../core/matcher';
 import { nameKey } from '../core/matcher/field-names';
 import type { Verification } from '../core/matcher/types';
+import { arg } from './cli';
 
 export interface CaseLine {
   id: string;
@@ -30,10 +31,6 @@ export interface Runner {
   close(): Promise<void>;
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function readCases(file: string): CaseLine[] {
   return readFileSync(file, 'utf8')

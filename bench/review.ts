@@ -15,11 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY, MemoryPersistence, ReviewDesk, type ReviewPersistence } from '../core/review';
+import { numArg as arg } from './cli';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const N = arg('n', 10_000);
 const DECIDE = Math.min(arg('decide', 1_000), N);
 

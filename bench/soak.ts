@@ -7,11 +7,8 @@
 // Usage: npm run bench:soak -- [--msgs N] [--chunk N] [--stage chain|engine|matcher|review] [--json]
 import { installProbe, placed } from '../test/faults/flows';
 import { NodeRedProcess } from '../test/helpers/nodered';
+import { numArg as arg } from './cli';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const json = process.argv.includes('--json');
 const MSGS = arg('msgs', 1_000_000);
 const CHUNK = arg('chunk', 20_000);

@@ -19,11 +19,8 @@ import { installProbe, placed } from '../test/faults/flows';
 import { Influxd } from '../test/helpers/influxd';
 import { NodeRedProcess } from '../test/helpers/nodered';
 import { findTool } from '../test/helpers/require-tool';
+import { numArg as arg } from './cli';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const json = process.argv.includes('--json');
 const POINTS = arg('points', 500000);
 const BATCH = arg('batch', 5000);

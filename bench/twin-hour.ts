@@ -6,18 +6,13 @@
 // Also runs the two calibration anchors of twin.md §1 (see core/twin/calibration.ts).
 
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ANCHORS, runAnchor } from '../core/twin/calibration';
 import { Facility } from '../core/twin/facility';
 import { twinParams, type TensorParallel } from '../core/twin/params';
 import { loadAzureTrace, rateScale } from '../core/twin/workload';
+import { arg, DEFAULT_TRACE } from './cli';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
-const DEFAULT_TRACE = resolve(__dirname, '../../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv');
 const trace = arg('trace', DEFAULT_TRACE);
 const scale = Number(arg('rate-scale', '10'));
 const servers = Number(arg('servers', '12'));
