@@ -29,6 +29,9 @@ const EXPECTED_LINES: Record<string, RegExp[]> = {
   // A plain settings.js has no contextStorage: the node warns that open reviews do not survive a
   // restart, and Node-RED itself that the example's "file" store falls back to memory.
   'human-review': [/\[warn\] \[llmops-human-review:[^\]]*\] no context store is configured/, /\[warn\] Unknown context store 'file' specified\. Using default store\./],
+  // The demo tabs as examples: the same two reasons (npm start configures both, a plain install has neither).
+  'demo-llm-ops': [/\[warn\] \[llmops-human-review:[^\]]*\] no context store is configured/, /\[warn\] Unknown context store 'file' specified\. Using default store\./],
+  'demo-cooling': [/\[warn\].*InfluxDB.*(not reachable|unreachable|ECONNREFUSED)/i],
 };
 
 /** How long an example runs after its deploy before the log is read: long enough for a first poll or connection. */
