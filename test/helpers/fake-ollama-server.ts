@@ -7,7 +7,7 @@
 //
 // Every response carries `x-stand-in`. Failures are scripted per request, in arrival order.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { StandInHttpServer } from './stand-in-http-server';
 
 export const STAND_IN_HEADER = 'x-stand-in';
 const STAND_IN_VALUE = 'fake-ollama-server (test stand-in, no model)';
@@ -39,9 +39,8 @@ function pieces(text: string): string[] {
 
 const KNOWN_PARAMS = new Set(['model', 'messages', 'tools', 'format', 'options', 'stream', 'keep_alive', 'think', 'logprobs', 'top_logprobs']);
 
-export class FakeOllamaServer {
+export class FakeOllamaServer extends StandInHttpServer<OllamaBehaviour> {
   readonly requests: ReceivedOllamaRequest[] = [];
-  readonly log: string[] = [];
   maxInFlight = 0;
   inFlight = 0;
   answerDelayMs = 0;
@@ -49,48 +48,26 @@ export class FakeOllamaServer {
   /** Models this server "has"; others get Ollama's 404. */
   models = new Set(['llama3.2', 'llama3.2:latest', 'qwen2.5:7b']);
   responder: (body: any) => string = () => 'OK';
-  private readonly queue: OllamaBehaviour[] = [];
-  private readonly sockets = new Set<Socket>();
-  private server!: http.Server;
-  private port = 0;
 
   static async start(): Promise<FakeOllamaServer> {
     const s = new FakeOllamaServer();
-    await s.listen();
+    await s.listen('Ollama server');
     return s;
   }
 
   /** Host to give a client, e.g. `http://127.0.0.1:PORT`. */
+  protected get address(): string {
+    return this.host;
+  }
+
   get host(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  script(...behaviours: OllamaBehaviour[]): this {
-    this.queue.push(...behaviours);
-    return this;
-  }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 
-  private listen(): Promise<void> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    return new Promise((resolve) => {
-      this.server.listen(0, '127.0.0.1', () => {
-        this.port = (this.server.address() as AddressInfo).port;
-        this.log.push(`stand-in Ollama server (no model) listening on ${this.host}`);
-        resolve();
-      });
-    });
-  }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     let counted = true;

@@ -9,7 +9,7 @@
 // request (`server.script(...)`), in arrival order; with no script left, requests are answered by
 // `server.responder`.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { StandInHttpServer } from './stand-in-http-server';
 
 export const STAND_IN_HEADER = 'x-stand-in';
 const STAND_IN_VALUE = 'fake-openai-server (test stand-in, no model)';
@@ -63,9 +63,8 @@ export function streamPieces(text: string): string[] {
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
 
-export class FakeOpenAiServer {
+export class FakeOpenAiServer extends StandInHttpServer<OpenAiBehaviour> {
   readonly requests: ReceivedRequest[] = [];
-  readonly log: string[] = [];
   /** Most requests seen in flight at once. */
   maxInFlight = 0;
   inFlight = 0;
@@ -76,49 +75,26 @@ export class FakeOpenAiServer {
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey: string | undefined;
   responder: Responder = () => 'OK';
-  private readonly queue: OpenAiBehaviour[] = [];
-  private readonly sockets = new Set<Socket>();
-  private server!: http.Server;
-  private port = 0;
 
   static async start(): Promise<FakeOpenAiServer> {
     const s = new FakeOpenAiServer();
-    await s.listen();
+    await s.listen('OpenAI-compatible server');
     return s;
   }
 
   /** Base URL to give a client, e.g. `http://127.0.0.1:PORT/v1`. */
+  protected get address(): string {
+    return this.baseURL;
+  }
+
   get baseURL(): string {
     return `http://127.0.0.1:${this.port}/v1`;
   }
 
-  /** Queues behaviours for the next requests, in order. */
-  script(...behaviours: OpenAiBehaviour[]): this {
-    this.queue.push(...behaviours);
-    return this;
-  }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 
-  private listen(): Promise<void> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    return new Promise((resolve) => {
-      this.server.listen(0, '127.0.0.1', () => {
-        this.port = (this.server.address() as AddressInfo).port;
-        this.log.push(`stand-in OpenAI-compatible server (no model) listening on ${this.baseURL}`);
-        resolve();
-      });
-    });
-  }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     let counted = true;
