@@ -18,6 +18,9 @@ export class StatusLine {
   private pending?: { tone: Tone; text: string };
   private timer?: NodeJS.Timeout;
   private last = 0;
+  private deferred?: () => void;
+  private deferTimer?: NodeJS.Timeout;
+  private deferredAt = 0;
 
   constructor(private readonly node: Pick<Node, 'status'>, private readonly minIntervalMs = 250) {}
 
@@ -42,6 +45,33 @@ export class StatusLine {
     }
   }
 
+  /**
+   * For callers that would build the status text on every msg: runs `update` now if none ran in
+   * the last interval, otherwise once when the interval ends (with the latest `update`). Building
+   * the text (a translated, formatted string) costs more than a msg's own work at high rates.
+   */
+  throttle(update: () => void): void {
+    this.deferred = update;
+    if (this.deferTimer) return;
+    const wait = this.deferredAt + this.minIntervalMs - Date.now();
+    if (wait <= 0) {
+      this.runDeferred();
+      return;
+    }
+    this.deferTimer = setTimeout(() => {
+      this.deferTimer = undefined;
+      this.runDeferred();
+    }, wait);
+    this.deferTimer.unref?.();
+  }
+
+  private runDeferred(): void {
+    const f = this.deferred;
+    this.deferred = undefined;
+    this.deferredAt = Date.now();
+    f?.();
+  }
+
   ok(text: string): void { this.set('ok', text); }
   busy(text: string): void { this.set('busy', text); }
   warn(text: string): void { this.set('warn', text); }
@@ -57,8 +87,11 @@ export class StatusLine {
   /** Stops any pending update (call from the node's close handler). */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.deferTimer) clearTimeout(this.deferTimer);
     this.timer = undefined;
     this.pending = undefined;
+    this.deferTimer = undefined;
+    this.deferred = undefined;
   }
 
   private apply(tone: Tone, text: string): void {

@@ -22,6 +22,16 @@ describe('describeReading', () => {
     assert.match(text, /target ≤ 75 °C\) · above target/);
   });
 
+  it('groups thousands only from 10,000 and keeps each metric its decimals, reading after reading', () => {
+    const power = (value: number): Reading => ({ layer: 'server', metric: 'loop.power', value, unit: 'W', ts: 0, tags: {} });
+    // The formatters are reused between readings: a grouped one must not leak into a small value.
+    assert.equal(describeReading(power(12345.678)), 'loop.power: 12,345.68 W');
+    assert.equal(describeReading(power(1234.5)), 'loop.power: 1234.50 W');
+    assert.equal(describeReading(power(-23456)), 'loop.power: -23,456 W');
+    assert.equal(describeReading(power(7)), 'loop.power: 7 W');
+    assert.equal(describeReading(gpuTemp(78)), 'GPU temperature, GPU 3, rack R2: 78.0 °C (target ≤ 83 °C, max 87 °C)');
+  });
+
   it('names unknown metrics by their id and keeps the unit', () => {
     const r: Reading = { layer: 'rack', metric: 'loop.flow', value: 40, unit: 'L/min', ts: 0, tags: {} };
     assert.equal(describeReading(r), 'loop.flow: 40 L/min');
