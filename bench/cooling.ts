@@ -5,6 +5,7 @@
 // Prints one JSON object; writes SVG plots to --out.
 //
 //   npm run bench:cooling -- --trace FILE [--rate-scale N] [--servers N] [--seed N] [--plan scaler|energy|simple] [--json] [--out DIR [--name NAME]]
+//   predictor ablations: [--window S] [--ridge R] [--bias-samples N] [--bias-gain G] [--trailing S,S,...] [--interval L]
 // Plots: DIR/cooling-NAME.svg (temperatures, setpoints, cooling power) and DIR/cooling-NAME-predictor.svg.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -44,6 +45,10 @@ const predictor = {
   windowS: Number(arg('window', String(DEFAULT_PREDICTOR.windowS))),
   model: arg('model', DEFAULT_PREDICTOR.model) as 'linear' | 'polynomial',
   intervalLevel: Number(arg('interval', String(DEFAULT_PREDICTOR.intervalLevel))),
+  biasSamples: Number(arg('bias-samples', String(DEFAULT_PREDICTOR.biasSamples))),
+  biasGain: Number(arg('bias-gain', String(DEFAULT_PREDICTOR.biasGain))),
+  // Trailing-mean features, e.g. --trailing 120,300,600 (off by default: measured, no gain; docs/cooling.md).
+  features: { ...DEFAULT_PREDICTOR.features, trailingS: arg('trailing', '').split(',').filter(Boolean).map(Number) },
 };
 const controlHorizon = Number(arg('control-horizon', '120'));
 const valve = {

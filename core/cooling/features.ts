@@ -97,9 +97,17 @@ export interface FeatureOptions {
    * learns what the load does must not learn which supply the plant happened to run at.
    */
   relativeTemperatures: boolean;
+  /**
+   * Trailing windows (s): the time-weighted mean of the slow signals over each (TRAILING). A level
+   * read now is a noisy snapshot; its mean over minutes is what the next minutes revert to.
+   */
+  trailingS: number[];
 }
 
-export const DEFAULT_FEATURES: FeatureOptions = { lagsS: [60, 180], pools: [], maxClockMHz: 1980, clockExponent: 2.4, relativeTemperatures: false };
+export const DEFAULT_FEATURES: FeatureOptions = { lagsS: [60, 180], pools: [], maxClockMHz: 1980, clockExponent: 2.4, relativeTemperatures: false, trailingS: [] };
+
+/** Signals whose trailing means are features (derived ones are added to each sample by `derive`). */
+export const TRAILING = ['gpuMaxC', 'serverDeltaTMaxK', 'gpuPowerMaxW', 'tokensPerPlannedServer', 'queuePerPlannedServer', 'plannedDynamicW'];
 
 /** Signals whose recent history leads the heat (their lags and rates are features too). */
 const LEADING = ['queueTokens', 'plannedServers', 'tokensPerS', 'arrivalsPerS', 'gpuPowerMeanW'];
@@ -112,6 +120,15 @@ const LEVELS = [
 ];
 /** Liquid-side temperatures (°C) that ride on the supply. */
 const LIQUID_TEMPERATURES = new Set(['gpuMaxC', 'hbmMaxC', 'junctionMaxC', 'returnC']);
+
+/** Adds the derived load signals to a sample: tokens and queued tokens per planned server, planned dynamic power. */
+function derive(s: Record<string, number>, maxClockMHz = DEFAULT_FEATURES.maxClockMHz, clockExponent = DEFAULT_FEATURES.clockExponent): void {
+  const planned = Math.max(1, Number.isFinite(s.plannedServers) ? s.plannedServers : s.servingServers);
+  const clock = Number.isFinite(s.plannedClockMHz) ? Math.pow(s.plannedClockMHz / maxClockMHz, clockExponent) : 1;
+  s.tokensPerPlannedServer = s.tokensPerS / planned;
+  s.queuePerPlannedServer = s.queueTokens / planned;
+  s.plannedDynamicW = s.tokensPerPlannedServer * clock;
+}
 
 interface Snapshot {
   t: number;
@@ -139,10 +156,11 @@ export class FeatureBuilder {
       if (Number.isFinite(v)) this.last[k] = v;
       else if (k in this.last) s[k] = this.last[k];
     }
+    derive(s, this.o.maxClockMHz, this.o.clockExponent);
     const latest = this.history[this.history.length - 1];
     if (latest && tS <= latest.t) return latest.s;
     this.history.push({ t: tS, s });
-    const keep = Math.max(...this.o.lagsS, 0) + 60;
+    const keep = Math.max(...this.o.lagsS, ...this.o.trailingS, 0) + 60;
     while (this.history.length > 2 && this.history[1].t < tS - keep) this.history.shift();
     return s;
   }
@@ -156,6 +174,7 @@ export class FeatureBuilder {
     const n = [...this.levels().map((k) => (this.o.relativeTemperatures && LIQUID_TEMPERATURES.has(k) ? `${k}-supplyC` : k)), ...this.o.pools.map((p) => `queueTokens.${p}`)];
     for (const lag of this.o.lagsS) for (const s of LEADING) n.push(`${s}.rate${lag}s`);
     n.push('tokensPerPlannedServer', 'queuePerPlannedServer', 'plannedDynamicW');
+    for (const w of this.o.trailingS) for (const k of TRAILING) n.push(`${this.o.relativeTemperatures && LIQUID_TEMPERATURES.has(k) ? `${k}-supplyC` : k}.mean${w}s`);
     return n;
   }
 
@@ -171,11 +190,42 @@ export class FeatureBuilder {
       const past = this.at(cur.t - lag);
       for (const k of LEADING) v.push(past ? ((s[k] - past.s[k]) * 60) / Math.max(1, cur.t - past.t) : 0);
     }
-    const planned = Math.max(1, Number.isFinite(s.plannedServers) ? s.plannedServers : s.servingServers);
-    const clock = Number.isFinite(s.plannedClockMHz) ? Math.pow(s.plannedClockMHz / this.o.maxClockMHz, this.o.clockExponent) : 1;
-    const tokensPer = s.tokensPerS / planned;
-    v.push(tokensPer, s.queueTokens / planned, tokensPer * clock);
+    v.push(s.tokensPerPlannedServer, s.queuePerPlannedServer, s.plannedDynamicW);
+    for (const w of this.o.trailingS) for (const k of TRAILING) v.push(this.trailingMean(k, w));
     return v;
+  }
+
+  /**
+   * Time-weighted mean of one signal over the last `windowS` seconds (trapezoids between the kept
+   * samples, so a gap in the samples counts as the straight line across it, and a window longer
+   * than the history kept averages what there is). Liquid-side temperatures are taken relative
+   * to the supply when the features are.
+   */
+  trailingMean(key: string, windowS: number): number {
+    const h = this.history;
+    const n = h.length;
+    if (n === 0) return Number.NaN;
+    const rel = this.o.relativeTemperatures && LIQUID_TEMPERATURES.has(key);
+    const val = (snap: Snapshot) => (rel ? snap.s[key] - snap.s.supplyC : snap.s[key]);
+    const from = h[n - 1].t - windowS;
+    let area = 0;
+    let span = 0;
+    for (let i = n - 1; i > 0; i--) {
+      const b = h[i];
+      const a = h[i - 1];
+      if (b.t <= from) break;
+      const vb = val(b);
+      let va = val(a);
+      let ta = a.t;
+      if (ta < from) {
+        va = va + ((vb - va) * (from - ta)) / (b.t - ta);
+        ta = from;
+      }
+      if (!Number.isFinite(va) || !Number.isFinite(vb)) continue;
+      area += ((va + vb) / 2) * (b.t - ta);
+      span += b.t - ta;
+    }
+    return span > 0 ? area / span : val(h[n - 1]);
   }
 
   private levels(): string[] {
@@ -196,6 +246,8 @@ export class FeatureBuilder {
   restore(state: { history?: Snapshot[]; last?: Record<string, number> } | undefined): void {
     if (!state) return;
     this.history.splice(0, this.history.length, ...(state.history ?? []));
+    // Samples saved before the derived signals were kept with them.
+    for (const h of this.history) if (!('plannedDynamicW' in h.s)) derive(h.s, this.o.maxClockMHz, this.o.clockExponent);
     Object.assign(this.last, state.last ?? {});
   }
 

@@ -46,6 +46,13 @@ export interface PredictorOptions {
   intervalLevel: number;
   /** Live errors kept for the interval and the MAE. */
   errorWindow: number;
+  /**
+   * Residual feedback: the forecast of the load-decided part is corrected by `biasGain` × the mean
+   * error of the model's last `biasSamples` scored forecasts (0 = off). The level a model fitted on
+   * a long window has learnt lags the plant's; its recent errors say by how much.
+   */
+  biasSamples: number;
+  biasGain: number;
   features: Partial<FeatureOptions>;
 }
 
@@ -62,6 +69,8 @@ export const DEFAULT_PREDICTOR: PredictorOptions = {
   relativeTo: 'auto',
   intervalLevel: 0.9,
   errorWindow: 120,
+  biasSamples: 90,
+  biasGain: 0.5,
   features: {},
 };
 
@@ -95,6 +104,8 @@ interface Issued {
   current: number;
   /** The forecast of the target relative to the supply (= predicted when not relative). */
   relative: number;
+  /** The residual-feedback correction included in `relative` (K). */
+  bias?: number;
 }
 
 export interface PredictorState {
@@ -106,10 +117,14 @@ export interface PredictorState {
   errors: number[];
   persistenceErrors: number[];
   relativeErrors: number[];
+  /** Errors of the model before the residual feedback (load-decided part), newest last. */
+  modelErrors?: number[];
   model: FittedModel | null;
   lastFitT: number;
   lastSampleT: number;
   features?: ReturnType<FeatureBuilder['toJSON']>;
+  /** The feature vector's names when saved: training rows of another layout are not restored. */
+  featureNames?: string[];
 }
 
 export class ThermalPredictor {
@@ -122,6 +137,7 @@ export class ThermalPredictor {
   private persistenceErrors: number[] = [];
   /** Errors of the part the load decides (target − supply): the valve cannot act them away. */
   private relativeErrors: number[] = [];
+  private modelErrors: number[] = [];
   private model: FittedModel | null = null;
   private lastFitT = -Infinity;
   private lastSampleT = -Infinity;
@@ -205,10 +221,12 @@ export class ThermalPredictor {
       errors: this.errors,
       persistenceErrors: this.persistenceErrors,
       relativeErrors: this.relativeErrors,
+      modelErrors: this.modelErrors,
       model: this.model,
       lastFitT: Number.isFinite(this.lastFitT) ? this.lastFitT : -1e15,
       lastSampleT: Number.isFinite(this.lastSampleT) ? this.lastSampleT : -1e15,
       features: this.features.toJSON(),
+      featureNames: this.features.names(),
     };
   }
 
@@ -217,13 +235,19 @@ export class ThermalPredictor {
     if (!state || state.version !== 1) throw new TypeError('not a Thermal Predictor state (version 1)');
     const p = new ThermalPredictor({ ...state.options, ...overrides });
     const sameShape = p.o.target === state.options.target && p.o.horizonS === state.options.horizonS && p.o.relativeTo === state.options.relativeTo;
-    if (!sameShape) return p;
+    // A state saved before featureNames existed has the default layout; its rows must have that length.
+    const names = p.featureNames();
+    const sameLayout = state.featureNames
+      ? state.featureNames.length === names.length && state.featureNames.every((n, k) => n === names[k])
+      : (state.train ?? []).every((r) => r.x.length === names.length);
+    if (!sameShape || !sameLayout) return p;
     p.train = state.train ?? [];
     p.pending = state.pending ?? [];
     p.issued = state.issued ?? [];
     p.errors = state.errors ?? [];
     p.persistenceErrors = state.persistenceErrors ?? [];
     p.relativeErrors = state.relativeErrors ?? [];
+    p.modelErrors = state.modelErrors ?? [];
     p.model = p.o.model === state.options.model ? state.model : null;
     p.lastFitT = state.lastFitT;
     p.lastSampleT = state.lastSampleT;
@@ -265,8 +289,11 @@ export class ThermalPredictor {
       if (tS - (f.t + h) > Math.max(this.o.sampleS, 5) * 1.5 || !Number.isFinite(current)) continue;
       this.errors.push(f.predicted - current);
       this.persistenceErrors.push(f.current - current);
-      if (Number.isFinite(ref)) this.relativeErrors.push(f.relative - (current - ref));
-      for (const a of [this.errors, this.persistenceErrors, this.relativeErrors]) if (a.length > this.o.errorWindow) a.shift();
+      if (Number.isFinite(ref)) {
+        this.relativeErrors.push(f.relative - (current - ref));
+        this.modelErrors.push(f.relative + (f.bias ?? 0) - (current - ref));
+      }
+      for (const a of [this.errors, this.persistenceErrors, this.relativeErrors, this.modelErrors]) if (a.length > this.o.errorWindow) a.shift();
     }
   }
 
@@ -313,8 +340,10 @@ export class ThermalPredictor {
     if (!this.model || this.train.length < this.o.minSamples) return notReady('learning');
     if (!this.columns || this.columns.length !== x.length) this.columns = this.usableColumns();
     const cols = this.columns;
-    const y = predictModel(this.model, x.filter((_, k) => cols[k]));
-    if (!Number.isFinite(y)) return notReady('missing-features');
+    const raw = predictModel(this.model, x.filter((_, k) => cols[k]));
+    if (!Number.isFinite(raw)) return notReady('missing-features');
+    const bias = this.bias();
+    const y = raw - bias;
     let assumed: number | null = null;
     let assumedOffset: number | null = null;
     let predicted = y;
@@ -325,9 +354,13 @@ export class ThermalPredictor {
       predicted = assumed + offset + y;
     }
     if (record) {
-      this.issued.push({ t: tS, predicted, current, relative: y });
+      this.issued.push({ t: tS, predicted, current, relative: y, bias });
     }
+    // The interval is the uncorrected model's: centred on its forecast, as wide as its own recent
+    // errors say. The residual feedback lowers the mean error but lags a change of level, so its
+    // errors have a wider tail; the valve guards against the calibrated bound, not the corrected mean.
     const half = this.halfWidth();
+    const centre = predicted + bias;
     return {
       ...base,
       ready: true,
@@ -335,16 +368,28 @@ export class ThermalPredictor {
       predicted,
       assumedSupplyC: assumed,
       assumedCoolantOffsetK: assumedOffset,
-      interval: { low: predicted - half, high: predicted + half, level: this.o.intervalLevel },
+      interval: { low: Math.min(centre - half, predicted), high: Math.max(centre + half, predicted), level: this.o.intervalLevel },
     };
   }
 
+  /** The residual feedback (K): biasGain × the mean of the model's last biasSamples errors. */
+  private bias(): number {
+    const k = Math.min(Math.round(this.o.biasSamples), this.modelErrors.length);
+    if (!(k > 0) || !(this.o.biasGain > 0)) return 0;
+    let sum = 0;
+    for (let i = this.modelErrors.length - k; i < this.modelErrors.length; i++) sum += this.modelErrors[i];
+    return (this.o.biasGain * sum) / k;
+  }
+
   /**
-   * Half-width of the interval: the level-quantile of recent live |errors| (of the load-decided
-   * part when relative to the supply: the supply is the valve's to choose), else of the fit's residuals.
+   * Half-width of the interval: the level-quantile of the model's recent live |errors| before the
+   * residual feedback (of the load-decided part when relative to the supply: the supply is the
+   * valve's to choose), else of the fit's residuals. A state saved before the feedback existed has
+   * only the errors of the issued forecasts, which were the model's then.
    */
   private halfWidth(): number {
-    const live = (this.o.relativeTo !== 'none' ? this.relativeErrors : this.errors).map(Math.abs);
+    const own = this.modelErrors.length >= 20 ? this.modelErrors : this.o.relativeTo !== 'none' ? this.relativeErrors : this.errors;
+    const live = own.map(Math.abs);
     if (live.length >= 20) return quantile(live, this.o.intervalLevel);
     const m = this.model;
     if (!m || !this.columns) return Number.NaN;

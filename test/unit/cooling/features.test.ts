@@ -68,4 +68,37 @@ describe('cooling features', () => {
     f.add(sample({ queueTokens: 8000, plannedServers: 4, gpuMaxC: 70, supplyC: 30 }), 0);
     assert.equal(f.vector()[f.names().indexOf('queuePerPlannedServer')], 2000);
   });
+
+  it('a trailing mean weighs samples by time and spans a gap as the straight line across it', () => {
+    const f = new FeatureBuilder({ trailingS: [60] });
+    // Queue 0 at t = 0, 1000 at t = 10, then no sample until t = 100 (queue 10000): the line q = 100 t.
+    f.add(sample({ queueTokens: 0, plannedServers: 1, gpuMaxC: 70, supplyC: 30 }), 0);
+    f.add(sample({ queueTokens: 1000, plannedServers: 1, gpuMaxC: 70, supplyC: 30 }), 10);
+    f.add(sample({ queueTokens: 10000, plannedServers: 1, gpuMaxC: 70, supplyC: 30 }), 100);
+    // Mean of q = 100 t over 40–100 s: 7000 (a sample-and-hold mean would give 1000 or 10000).
+    assert.ok(Math.abs(f.trailingMean('queuePerPlannedServer', 60) - 7000) < 1e-9);
+    assert.equal(f.vector()[f.names().indexOf('queuePerPlannedServer.mean60s')], f.trailingMean('queuePerPlannedServer', 60));
+    // A window longer than the samples kept averages what there is: 0–10 s at 500, 10–100 s at 5500.
+    assert.ok(Math.abs(f.trailingMean('queuePerPlannedServer', 1000) - (500 * 10 + 5500 * 90) / 100) < 1e-9);
+    // Uneven spacing: the mean is over time, not over samples.
+    const g = new FeatureBuilder({ trailingS: [30] });
+    for (const [t, q] of [[0, 0], [1, 0], [2, 0], [3, 0], [30, 0], [31, 3100]] as const) g.add(sample({ queueTokens: q, plannedServers: 1, gpuMaxC: 70, supplyC: 30 }), t);
+    assert.ok(Math.abs(g.trailingMean('queuePerPlannedServer', 30) - (3100 / 2) / 30) < 1e-9);
+  });
+
+  it('a trailing mean of a liquid temperature is taken above the supply when the features are relative', () => {
+    const f = new FeatureBuilder({ trailingS: [20], relativeTemperatures: true });
+    f.add(sample({ queueTokens: 0, gpuMaxC: 70, supplyC: 30 }), 0);
+    f.add(sample({ queueTokens: 0, gpuMaxC: 80, supplyC: 40 }), 10);
+    f.add(sample({ queueTokens: 0, gpuMaxC: 90, supplyC: 40 }), 20);
+    // Rises above the supply 40, 40, 50 K: trapezoids (40 · 10 + 45 · 10) / 20.
+    assert.equal(f.vector()[f.names().indexOf('gpuMaxC-supplyC.mean20s')], 42.5);
+    assert.equal(f.vector().length, f.names().length);
+  });
+
+  it('restores samples saved before the derived signals were kept with them', () => {
+    const f = new FeatureBuilder({ trailingS: [60] });
+    f.restore({ history: [{ t: 0, s: { tokensPerS: 1000, plannedServers: 4, queueTokens: 400 } }, { t: 10, s: { tokensPerS: 1000, plannedServers: 4, queueTokens: 400 } }] });
+    assert.equal(f.trailingMean('queuePerPlannedServer', 60), 100);
+  });
 });

@@ -74,7 +74,8 @@ describe('Thermal Predictor', () => {
   });
 
   it('adds the supply the loop is heading for (its setpoint) to the learnt rise', () => {
-    const p = new ThermalPredictor(FAST);
+    // No residual feedback: a forecast scored between the two samples would move it.
+    const p = new ThermalPredictor({ ...FAST, biasSamples: 0 });
     let f = run(p, 2000);
     const at30 = f.predicted!;
     f = p.observe(sample({ queueTokens: 5000, gpuMaxC: 60, supplyC: 30, serverDeltaTK: 4 }), 2010, 35);
@@ -140,6 +141,58 @@ describe('Thermal Predictor', () => {
     run(p, 2500);
     const other = ThermalPredictor.fromJSON(p.toJSON(), { horizonS: 120 });
     assert.equal(other.samples, 0);
+  });
+
+  it('does not restore training rows saved with another feature layout', () => {
+    const p = new ThermalPredictor(FAST);
+    run(p, 2500);
+    const other = ThermalPredictor.fromJSON(p.toJSON(), { features: { trailingS: [300] } });
+    assert.equal(other.samples, 0);
+    // A state saved before the layout was stored: its rows' length must match.
+    const old = JSON.parse(JSON.stringify(p.toJSON()));
+    delete old.featureNames;
+    delete old.modelErrors;
+    assert.equal(ThermalPredictor.fromJSON(old).samples, p.samples);
+    assert.equal(ThermalPredictor.fromJSON(old, { features: { trailingS: [300] } }).samples, 0);
+  });
+
+  it('residual feedback: after the plant shifts, its recent errors pull the forecast back', () => {
+    // A long window learns the old level for a long time; the feedback corrects by the recent errors.
+    const opts = { ...FAST, windowS: 20000, biasSamples: 30, biasGain: 1 };
+    const mae = (o: Partial<PredictorOptions>) => {
+      const p = new ThermalPredictor(o);
+      for (const s of plant(4000)) p.observe(s.readings, s.t);
+      const errs: number[] = [];
+      const issued: Array<{ t: number; v: number }> = [];
+      const rng = seededRng(5);
+      for (let t = 4000; t < 7000; t += 10) {
+        // The same load, 6 K hotter (fouled cold plates, say).
+        const s = sample({ queueTokens: 5000, gpuMaxC: 30 + 2 + 20 + 10 + 6 + (rng() - 0.5), supplyC: 30, serverDeltaTK: 4 });
+        const f = p.observe(s, t);
+        while (issued.length > 0 && issued[0].t + 300 <= t) errs.push(Math.abs(issued.shift()!.v - f.current));
+        if (f.predicted !== null && t >= 5500) issued.push({ t, v: f.predicted });
+      }
+      return errs.reduce((a, b) => a + b, 0) / errs.length;
+    };
+    const without = mae({ ...opts, biasSamples: 0 });
+    const withFeedback = mae(opts);
+    assert.ok(withFeedback < 0.5 * without, `with ${withFeedback} vs without ${without}`);
+  });
+
+  it('its interval is the uncorrected model\'s and still holds the forecast', () => {
+    const p = new ThermalPredictor({ ...FAST, biasSamples: 30, biasGain: 1 });
+    const q = new ThermalPredictor({ ...FAST, biasSamples: 0 });
+    let a = null as ReturnType<ThermalPredictor['observe']> | null;
+    let b = null as ReturnType<ThermalPredictor['observe']> | null;
+    for (const s of plant(3000)) {
+      a = p.observe(s.readings, s.t);
+      b = q.observe(s.readings, s.t);
+    }
+    assert.ok(a!.interval && b!.interval);
+    // Same model, same errors before the feedback: the same bound for the valve.
+    assert.ok(Math.abs(a!.interval!.high - Math.max(b!.interval!.high, a!.predicted!)) < 1e-9);
+    assert.ok(a!.interval!.low <= a!.predicted! && a!.predicted! <= a!.interval!.high);
+    assert.ok(a!.predicted !== b!.predicted, 'the feedback moved the forecast');
   });
 
   it('refuses a state that is not one', () => {
