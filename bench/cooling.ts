@@ -57,6 +57,8 @@ const valve = {
   limits: { ...DEFAULT_VALVE.limits, supplyRampCPerMin: Number(arg('supply-ramp', String(DEFAULT_VALVE.limits.supplyRampCPerMin))) },
   // Without a usable forecast the valve heads for the plant's fixed practice, never warmer than now.
   safe: { flowLpm: 150, supplyC: BASELINE_TUNING.fixedSupplyC },
+  // --ramp-blind: choose for the aim and let the ramp limit what is written (the valve before the reach).
+  rampAware: !process.argv.includes('--ramp-blind'),
 };
 // A week-earlier hour of this site: a different (synthetic, diurnal-like) workload under the fixed practice.
 const historyWorkload = sineRate(45, 20, 1800, { durationS: 3600, seed: seed + 1000 });

@@ -33,6 +33,13 @@ export interface SetpointGoal {
   deltaTK: number | null;
   /** The supply floor the limits allow now (dew point included) (°C). */
   supplyFloorC: number;
+  /**
+   * What the ramps let this step write: flow and supply ranges from the last write. With it, the
+   * least power is sought among the setpoints that can be written now and keep the bound there
+   * (a supply still climbing after a burst is colder than the aim, so less flow does); when none
+   * can, the choice is made without it and the ramp limits what is written, as before.
+   */
+  reach?: { flowLpm: [number, number]; supplyC: [number, number] };
 }
 
 export interface SetpointChoice {
@@ -58,6 +65,10 @@ export function chooseSetpoints(inp: SetpointInput, goal: SetpointGoal, lim: Val
     measured ? ((inp.coolantOffsetK as number) * (inp.assumedFlowLpm / Math.max(1, flow)) * q) / inp.heatNowKW : hotCoolantOffsetK(plant, q, flow);
   const rise = inp.predictedGpuC - inp.assumedSupplyC - offsetAt(inp.assumedFlowLpm, inp.heatNowKW);
   const floor = Math.max(lim.supplyMinC, goal.supplyFloorC);
+  if (goal.reach) {
+    const reached = chooseReachable(inp, goal, lim, plant, heat, rise, offsetAt, floor);
+    if (reached) return reached;
+  }
   const candidates: number[] = [];
   if (goal.deltaTK !== null) candidates.push(clamp(feedForwardFlow(plant, heat, goal.deltaTK), lim.flowMinLpm, lim.flowMaxLpm));
   else for (let f = lim.flowMinLpm; f <= lim.flowMaxLpm + 1e-9; f += 5) candidates.push(f);
@@ -82,6 +93,44 @@ export function chooseSetpoints(inp: SetpointInput, goal: SetpointGoal, lim: Val
     infeasible: true,
     atLimit: true,
   };
+}
+
+/** The least-power choice among the setpoints the ramps can write now that keep the bound there. */
+function chooseReachable(
+  inp: SetpointInput,
+  goal: SetpointGoal,
+  lim: ValveLimits,
+  plant: PlantModel,
+  heat: number,
+  rise: number,
+  offsetAt: (flow: number, q: number) => number,
+  floor: number,
+): SetpointChoice | null {
+  const reach = goal.reach as NonNullable<SetpointGoal['reach']>;
+  const fLo = Math.max(lim.flowMinLpm, reach.flowLpm[0]);
+  const fHi = Math.min(lim.flowMaxLpm, reach.flowLpm[1]);
+  const sLo = Math.max(floor, reach.supplyC[0]);
+  const sHi = Math.min(lim.supplyMaxC, reach.supplyC[1]);
+  if (!(fLo <= fHi) || !(sLo <= sHi)) return null;
+  const flows: number[] = [];
+  if (goal.deltaTK !== null) flows.push(clamp(feedForwardFlow(plant, heat, goal.deltaTK), fLo, fHi));
+  else {
+    flows.push(fLo, fHi);
+    for (let f = Math.ceil(fLo / 5) * 5; f < fHi; f += 5) flows.push(f);
+  }
+  let best: SetpointChoice | null = null;
+  for (const flow of flows) {
+    const wanted = goal.gpuTargetC - rise - offsetAt(flow, heat);
+    const aim = Math.min(lim.supplyMaxC, wanted);
+    const written = clamp(aim, sLo, sHi);
+    // The bound must hold at what is written now, not only at the aim.
+    if (written > wanted + 1e-9 || aim < floor) continue;
+    const power = pumpKW(plant, flow) + chillerKW(plant, heat, written);
+    if (!best || power < best.powerKW - 1e-9) {
+      best = { flowLpm: flow, supplyC: aim, deltaTK: heat / (plant.waterKWPerLpmK * flow), powerKW: power, gpuRiseK: rise, infeasible: false, atLimit: wanted > lim.supplyMaxC };
+    }
+  }
+  return best;
 }
 
 function clamp(x: number, lo: number, hi: number): number {

@@ -61,6 +61,11 @@ export interface ValveConfig {
   safe: { flowLpm: number; supplyC: number };
   /** Without a forecast interval, this is added to the forecast as its upper bound (K). */
   defaultIntervalK: number;
+  /**
+   * Seek the least power among the setpoints the ramps can write this step (true), or choose for
+   * the aim and let the ramp limit what is written (false). See setpoints.ts `reach`.
+   */
+  rampAware: boolean;
 }
 
 export const DEFAULT_VALVE: ValveConfig = {
@@ -72,6 +77,7 @@ export const DEFAULT_VALVE: ValveConfig = {
   staleAfterS: 60,
   safe: { flowLpm: 400, supplyC: 25 },
   defaultIntervalK: 3,
+  rampAware: true,
 };
 
 /** A forecast as the Thermal Predictor sends it (`msg.payload`); only these fields are read. */
@@ -216,7 +222,7 @@ export class CoolantValve {
               heatNowKW: heatNow,
               coolantOffsetK: usable.coolantOffsetK ?? undefined,
             },
-            { gpuTargetC: c.gpuTargetC - c.marginK, deltaTK: c.deltaTK, supplyFloorC: floor },
+            { gpuTargetC: c.gpuTargetC - c.marginK, deltaTK: c.deltaTK, supplyFloorC: floor, reach: c.rampAware && this.last ? this.reach(fromFlow, fromSupply, now) : undefined },
             lim,
             c.plant,
           );
@@ -259,6 +265,15 @@ export class CoolantValve {
       predictedPowerKW: choice ? choice.powerKW : null,
       overrideActive: this.override !== null,
     };
+  }
+
+  /** The flows and supplies the ramp limits allow to write at `now`, from the last write. */
+  private reach(fromFlow: number, fromSupply: number, now: number): { flowLpm: [number, number]; supplyC: [number, number] } {
+    const lim = this.c.limits;
+    const dtMin = this.last ? Math.max(0, now - this.last.tS) / 60 : 0;
+    const dF = lim.flowRampLpmPerMin * dtMin;
+    const dS = lim.supplyRampCPerMin * dtMin;
+    return { flowLpm: [fromFlow - dF, fromFlow + dF], supplyC: [fromSupply - dS, fromSupply + dS] };
   }
 
   /** The supply floor: the CDU's minimum, or the dew point plus its margin when higher (°C). */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { feedForwardFlow, DEFAULT_PLANT } from '../../../core/cooling/plant';
+import { feedForwardFlow, DEFAULT_LIMITS, DEFAULT_PLANT } from '../../../core/cooling/plant';
+import { chooseSetpoints, type SetpointInput } from '../../../core/cooling/setpoints';
 import { CoolantValve, type ForecastIn, type ValveInput } from '../../../core/cooling/valve';
 
 /** A fresh forecast: hottest GPU `gpuC` at the supply 40 °C and a 2 K coolant offset. */
@@ -49,6 +50,55 @@ describe('Coolant Valve core', () => {
       const out = seeded().step(input(6000, forecast(6000, 80, 81)));
       assert.ok(out.aim.flowLpm > 50);
       assert.ok(out.predictedPowerKW !== null && out.predictedPowerKW > 0);
+    });
+
+    describe('within what the ramps can write now', () => {
+      // Hottest GPU forecast 78 °C (upper bound) at 40 °C supply, 150 L/min, 2 K coolant offset, 40 kW.
+      const inp: SetpointInput = { predictedGpuC: 78, assumedSupplyC: 40, assumedFlowLpm: 150, heatKW: 40, heatNowKW: 40, coolantOffsetK: 2 };
+      const goal = { gpuTargetC: 81, deltaTK: null, supplyFloorC: 18 };
+      const gpuAt = (flow: number, supply: number) => supply + (78 - 40 - 2) + (2 * 150) / flow;
+
+      it('while the supply is still climbing, less flow does: the colder supply already keeps the bound', () => {
+        const blind = chooseSetpoints(inp, goal, DEFAULT_LIMITS, DEFAULT_PLANT);
+        // From 38 °C the supply may rise 1/3 K in this 10 s step; the flow from 150 by 60 L/min either way.
+        const reach = { flowLpm: [90, 210] as [number, number], supplyC: [38 - 1 / 3, 38 + 1 / 3] as [number, number] };
+        const aware = chooseSetpoints(inp, { ...goal, reach }, DEFAULT_LIMITS, DEFAULT_PLANT);
+        assert.ok(blind.supplyC > 38.5, `the aim is warmer than the ramp allows now: ${blind.supplyC}`);
+        assert.ok(aware.flowLpm < blind.flowLpm, `${aware.flowLpm} vs ${blind.flowLpm}`);
+        assert.equal(aware.flowLpm, 90);
+        // The bound holds at what is written now (supply ramped from 38), not only at the aim.
+        assert.ok(gpuAt(aware.flowLpm, Math.min(aware.supplyC, 38 + 1 / 3)) <= 81 + 1e-9);
+      });
+
+      it('when nothing it can write keeps the bound, it chooses as without the ramps', () => {
+        const hot = { ...inp, predictedGpuC: 90 };
+        const reach = { flowLpm: [140, 160] as [number, number], supplyC: [40 - 1 / 3, 40 + 1 / 3] as [number, number] };
+        assert.deepEqual(chooseSetpoints(hot, { ...goal, reach }, DEFAULT_LIMITS, DEFAULT_PLANT), chooseSetpoints(hot, goal, DEFAULT_LIMITS, DEFAULT_PLANT));
+      });
+
+      it('any choice within reach keeps the bound at the setpoints written', () => {
+        for (let i = 0; i < 200; i++) {
+          const from = { flow: 60 + ((i * 37) % 400), supply: 20 + ((i * 13) % 25) };
+          const reach = { flowLpm: [from.flow - 10, from.flow + 10] as [number, number], supplyC: [from.supply - 1 / 3, from.supply + 1 / 3] as [number, number] };
+          const c = chooseSetpoints(inp, { ...goal, reach }, DEFAULT_LIMITS, DEFAULT_PLANT);
+          const written = Math.min(Math.max(c.supplyC, from.supply - 1 / 3), from.supply + 1 / 3);
+          const inReach = c.flowLpm >= from.flow - 10 - 1e-9 && c.flowLpm <= from.flow + 10 + 1e-9;
+          if (inReach) assert.ok(gpuAt(c.flowLpm, written) <= 81 + 1e-9, `from ${JSON.stringify(from)}: ${JSON.stringify(c)}`);
+        }
+      });
+
+      it('the valve writes less flow while its supply climbs back than a ramp-blind one', () => {
+        const run = (rampAware: boolean) => {
+          const v = new CoolantValve({ rampAware });
+          v.seed(150, 36, 0);
+          // A minute after the write: flow 90–210 L/min and supply 34–38 °C can be written.
+          return v.step(input(60, forecast(60, 76, 80), { supplyC: 36 }));
+        };
+        const aware = run(true);
+        const blind = run(false);
+        assert.ok(aware.flowLpm < blind.flowLpm, `${aware.flowLpm} vs ${blind.flowLpm}`);
+        assert.equal(aware.supplyTempC, blind.supplyTempC);
+      });
     });
 
     it('reports the loop ΔT of the setpoints it writes', () => {
