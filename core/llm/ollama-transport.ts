@@ -23,6 +23,9 @@ export class OllamaTransport implements ChatTransport {
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
         const signal = init?.signal ? AbortSignal.any([init.signal, ctx.signal]) : ctx.signal;
         lastResponse = await fetch(input, { ...init, signal });
+        // A failed status is read here: the client would print "Getting text from response" to
+        // the console for every error page before throwing.
+        if (!lastResponse.ok) throw await statusError(lastResponse);
         return lastResponse;
       },
     });
@@ -64,6 +67,29 @@ export class OllamaTransport implements ChatTransport {
       throw toLlmError(err, ctx.signal, lastResponse);
     }
   }
+}
+
+/** The error of a non-2xx answer: Ollama's `{"error": …}` text, else the body, else the status line. */
+async function statusError(response: Response): Promise<LlmError> {
+  let reason = `Error ${response.status}: ${response.statusText}`;
+  try {
+    const body = (await response.text()).trim();
+    if (body) {
+      let said: unknown;
+      try {
+        said = (JSON.parse(body) as { error?: unknown })?.error;
+      } catch {
+        // not JSON: the body as it is
+      }
+      reason = typeof said === 'string' && said ? said : body.slice(0, 500);
+    }
+  } catch {
+    // the body could not be read (connection dropped): the status line says enough
+  }
+  return new LlmError(codeForStatus(response.status), `Ollama answered ${response.status}: ${reason}`, {
+    status: response.status,
+    retryAfterMs: parseRetryAfter((n) => response.headers.get(n)),
+  });
 }
 
 function usageOf(r: { prompt_eval_count?: number; eval_count?: number }): ChatAnswer['usage'] {

@@ -25,6 +25,9 @@ export class OpenAiTransport implements ChatTransport {
       apiKey: settings.apiKey || 'no-key',
       timeout: settings.timeoutMs,
       maxRetries: 0,
+      // The SDK would print what it cannot parse (a broken stream chunk) to the console; the
+      // failure reaches the flow as our own error instead, where the user can catch it.
+      logLevel: 'off',
     });
   }
 

@@ -29,6 +29,8 @@ export default function register(RED: NodeAPI) {
       node.error(RED._('io-matcher.errors.bad-rules', { reason: messageOf(err) }));
     }
 
+    // Translated once: a lookup per msg cost more than a simple match itself.
+    const matchText = RED._('io-matcher.status.match');
     node.on('input', (msg: MatcherMsg, send, done) => {
       try {
         const inputData = RED.util.getMessageProperty(msg, inputProperty);
@@ -44,7 +46,7 @@ export default function register(RED: NodeAPI) {
         });
         msg.verification = v;
         if (v.match) {
-          status.ok(RED._('io-matcher.status.match'));
+          status.ok(matchText);
           send([msg, null]);
         } else {
           status.error(RED._(v.mismatches === 1 ? 'io-matcher.status.mismatch' : 'io-matcher.status.mismatches', { n: v.mismatches }));

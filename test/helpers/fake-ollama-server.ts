@@ -15,7 +15,7 @@ const STAND_IN_VALUE = 'fake-ollama-server (test stand-in, no model)';
 export type OllamaBehaviour =
   | { kind: 'answer'; content?: string; doneReason?: 'stop' | 'length'; delayMs?: number }
   /** An HTTP error with Ollama's `{"error": ...}` body, e.g. 404 model not found, 503 server busy. */
-  | { kind: 'status'; status: number; message?: string; retryAfterS?: number }
+  | { kind: 'status'; status: number; message?: string; retryAfterS?: number; /** A plain-text body (a proxy's page) instead of Ollama's JSON. */ text?: string }
   /** Streams `afterChunks` pieces then resets the socket (not streaming: half a body, then reset). */
   | { kind: 'reset'; afterChunks?: number }
   /** Streams `afterChunks` pieces then an `{"error": ...}` line, as Ollama does when a runner dies. */
@@ -103,6 +103,10 @@ export class FakeOllamaServer extends StandInHttpServer<OllamaBehaviour> {
     switch (behaviour.kind) {
       case 'status':
         if (behaviour.retryAfterS !== undefined) res.setHeader('retry-after', String(behaviour.retryAfterS));
+        if (behaviour.text !== undefined) {
+          res.writeHead(behaviour.status, { 'content-type': 'text/plain' });
+          return res.end(behaviour.text);
+        }
         return sendJson(res, behaviour.status, { error: behaviour.message ?? (behaviour.status === 503 ? 'server busy, please try again.  maximum pending requests exceeded' : 'llama runner process has terminated: exit status 2') });
       case 'hang':
         return;

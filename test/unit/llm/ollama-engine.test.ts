@@ -73,6 +73,17 @@ describe('llm/engine: Ollama kind', () => {
     assert.equal(server.requests.length, 1);
   });
 
+  it('reports a proxy\'s plain-text error page with its text, and prints nothing to the console', async () => {
+    server.script({ kind: 'status', status: 401, text: 'proxy: sign in first' });
+    const log = console.log;
+    const printed: unknown[] = [];
+    console.log = (...a: unknown[]) => void printed.push(a);
+    const err = await engine().complete({ prompt: 'hi' }).catch((e) => e).finally(() => (console.log = log));
+    assert.equal(err.code, 'auth');
+    assert.match(err.message, /Ollama answered 401: proxy: sign in first/);
+    assert.deepEqual(printed, []);
+  });
+
   it('waits the Retry-After of a 503 "server busy", then succeeds', async () => {
     server.script({ kind: 'status', status: 503, retryAfterS: 1 });
     const retries: RetryInfo[] = [];
