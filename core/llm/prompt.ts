@@ -16,7 +16,14 @@ export function renderTemplate(template: string, data: unknown, context: Context
   view.payload = data;
   view.flow = context.flow ?? {};
   view.global = context.global ?? {};
-  return Mustache.render(template, view, undefined, { escape: noEscape });
+  try {
+    return Mustache.render(template, view, undefined, { escape: noEscape });
+  } catch (err) {
+    // A template error (an unclosed tag) is the template's; anything else is a value mustache cannot
+    // write as text: an object without a prototype, a BigInt in a section, a getter that throws.
+    if (err instanceof Error && /Unclosed|Unopened|tag/i.test(err.message)) throw err;
+    throw new Error('the template could not write a value of the input as text: give it text, numbers or JSON data (an object without a prototype, a BigInt or a getter that throws cannot be written)');
+  }
 }
 
 /** The input text when no template is set: the data itself, readable by a person. */

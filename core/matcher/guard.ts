@@ -13,7 +13,7 @@ const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export class MatcherInputError extends Error {
   constructor(
     message: string,
-    readonly code: 'no-input' | 'input-not-object' | 'binary' | 'too-large' | 'unsafe-key' | 'bad-rules' | 'bad-output',
+    readonly code: 'no-input' | 'input-not-object' | 'binary' | 'not-json' | 'too-large' | 'unsafe-key' | 'bad-rules' | 'bad-output',
   ) {
     super(message);
     this.name = 'MatcherInputError';
@@ -31,6 +31,10 @@ function inspect(v: unknown, what: string, maxLength: number, depth = 0, budget 
   if (isBinary(v)) throw new MatcherInputError(`${what} contains binary data (a Buffer); convert it to text or an object first`, 'binary');
   if (typeof v === 'string') {
     budget.chars += v.length;
+  } else if (typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function') {
+    // Not data a model could have written: say what it is instead of failing on it later.
+    const kind = typeof v === 'bigint' ? 'a BigInt (send it as a number or as text)' : `a ${typeof v}`;
+    throw new MatcherInputError(`${what} contains ${kind}; it must be JSON data: text, numbers, true/false, lists and objects`, 'not-json');
   } else if (v !== null && typeof v === 'object') {
     if (depth > MAX_DEPTH) throw new MatcherInputError(`${what} is nested deeper than ${MAX_DEPTH} levels`, 'too-large');
     if (Array.isArray(v)) {

@@ -32,11 +32,17 @@ function isSingleValue(o: Record<string, unknown>): boolean {
   return ('value' in o && 'unit' in o) || ('amount' in o && 'currency' in o);
 }
 
+/** Like `every`, but a hole in a sparse array counts as `undefined` (`every` skips holes). */
+function everyItem(list: unknown[], test: (v: unknown) => boolean): boolean {
+  for (let i = 0; i < list.length; i++) if (!test(list[i])) return false;
+  return true;
+}
+
 function flattenObject(o: Record<string, unknown>, prefix: string, out: Entry[], depth = 0): void {
   for (const [k, v] of Object.entries(o)) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (isPlainObject(v) && !isSingleValue(v) && depth < 8) flattenObject(v, key, out, depth + 1);
-    else if (Array.isArray(v) && v.length > 0 && v.every(isPlainObject) && depth < 8) {
+    else if (Array.isArray(v) && v.length > 0 && everyItem(v, isPlainObject) && depth < 8) {
       for (const item of v) flattenObject(item as Record<string, unknown>, key, out, depth + 1);
     } else out.push(entry(key, v));
   }
@@ -201,7 +207,8 @@ export function parseOutput(output: unknown): ParsedOutput {
   if (typeof output !== 'string') {
     const entries = entriesOfObject(output);
     if (entries) return { format: 'object', entries, prose: proseOfEntries(entries) };
-    return { format: 'prose', entries: [], prose: String(output) };
+    // An array of values, say: as JSON (String() fails on an item without a prototype).
+    return { format: 'prose', entries: [], prose: output !== null && typeof output === 'object' ? JSON.stringify(output) ?? '' : String(output) };
   }
   const json = findJson(output);
   if (json) return { format: 'json', entries: json.entries, prose: json.rest + '\n' + proseOfEntries(json.entries) };

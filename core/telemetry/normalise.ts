@@ -150,7 +150,7 @@ function normaliseOne(item: unknown, d: NormaliseDefaults): Reading {
     rawTs = item.ts ?? item.timestamp;
     rawTags = item.tags;
     if (metric === undefined) throw new ReadingError('reading has no metric');
-    if (!('value' in item)) throw new ReadingError(`reading "${String(metric).slice(0, 40)}" has no value`);
+    if (!('value' in item)) throw new ReadingError(`reading ${typeof metric === 'string' ? `"${metric.slice(0, 40)}"` : `with metric ${preview(metric)}`} has no value`);
   } else {
     throw new ReadingError(`${preview(item)} is not a reading: send a number or {metric, value, unit?, layer?, ts?, tags?}`);
   }

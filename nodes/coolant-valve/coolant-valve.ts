@@ -62,7 +62,8 @@ function num(v: unknown, fallback: number): number {
 }
 
 function isForecast(p: unknown): p is ForecastIn & { horizonS?: unknown } {
-  return !!p && typeof p === 'object' && !Array.isArray(p) && ('predicted' in p || 'ready' in p) && 'target' in p;
+  // The target names the forecast (a Thermal Predictor sends e.g. "gpuMaxC"): text, nothing else.
+  return !!p && typeof p === 'object' && !Array.isArray(p) && ('predicted' in p || 'ready' in p) && typeof (p as { target?: unknown }).target === 'string';
 }
 
 export default function register(RED: NodeAPI) {
@@ -260,7 +261,8 @@ export default function register(RED: NodeAPI) {
         if (isForecast(msg.payload)) {
           const f = msg.payload;
           dataClock?.advance(f.t);
-          forecasts.set(`${String(f.target)}/${String(f.horizonS ?? '')}`, { f, receivedS: valve.now() });
+          const horizon = typeof f.horizonS === 'number' || typeof f.horizonS === 'string' ? String(f.horizonS) : '';
+          forecasts.set(`${f.target}/${horizon}`, { f, receivedS: valve.now() });
         } else if (Array.isArray(msg.payload)) {
           if (dataClock) for (const r of msg.payload as Reading[]) if (r && typeof r.ts === 'number') dataClock.advance(r.ts / 1000);
           absorb(msg.payload as Reading[]);

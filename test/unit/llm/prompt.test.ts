@@ -7,6 +7,15 @@ describe('llm/prompt', () => {
     assert.equal(renderTemplate('Product: {{product}}, quantity {{quantity}}', { product: 'Laptop', quantity: 5 }), 'Product: Laptop, quantity 5');
   });
 
+  it('says in a sentence when a value cannot be written as text (an object without a prototype)', () => {
+    const bare = Object.create(null);
+    assert.throws(() => renderTemplate('Order: {{order}}', { order: bare }), /could not write a value of the input as text: give it text, numbers or JSON data/);
+  });
+
+  it('keeps mustache\'s own message for a broken template', () => {
+    assert.throws(() => renderTemplate('Order: {{#order}}', { order: 1 }), /Unclosed section/);
+  });
+
   it('does not HTML-escape values', () => {
     assert.equal(renderTemplate('{{note}} {{payload.q}}', { note: 'Free & <fast> "shipping"', q: "it's" }), 'Free & <fast> "shipping" it\'s');
   });

@@ -5,6 +5,12 @@ import { describeRejected, normaliseReadings } from '../../../core/telemetry/nor
 const now = Date.UTC(2026, 10, 26, 12, 0, 0);
 
 describe('normaliseReadings', () => {
+  it('rejects a reading whose metric is an object without a prototype, saying so without a TypeError', () => {
+    const { readings, rejected } = normaliseReadings([{ metric: Object.create(null) }]);
+    assert.equal(readings.length, 0);
+    assert.match(rejected[0].reason, /reading with metric an object has no value/);
+  });
+
   it('fills layer, unit and timestamp of a known metric', () => {
     const { readings, rejected } = normaliseReadings({ metric: 'gpu.temperature', value: 78.4, tags: { gpu: 3, rack: 'R2' } }, { now });
     assert.deepEqual(rejected, []);
