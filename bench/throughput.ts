@@ -2,16 +2,18 @@
 //   sensorToInflux: readings through the llmops-sensor node into InfluxDB, inside a real
 //                   Node-RED process (normalisation, text, batched writer included);
 //   rawInflux:      the `influx` client writing the same points in the same batches, the ceiling.
-//   batched (B):    the same msgs of BATCH readings into node-red-contrib-influxdb's `influxdb batch`;
+//   batched (B):    msgs of BATCH readings: our Sensor against node-red-contrib-influxdb's `influxdb batch`,
+//                   in one Node-RED, from the same generator, alternating three rounds;
 //   perReading (A): one reading per msg, as sensors emit them: our Sensor → InfluxDB against the
 //                   contrib `influxdb out` node (one HTTP request per msg), W msgs in flight at once
-//                   (all at once, 20,000 contrib requests exhaust the file descriptors and lose data);
+//                   (all at once, 20,000 contrib requests exhaust the file descriptors and lose data),
+//                   and with one msg in flight (each waits for the previous write);
 //   nodes:          msgs/s of each node of the suite inside a Node-RED runtime, next to a core
 //                   `change` node doing a comparable field mapping (ratioToCore = node / change);
 //   startup:        Node-RED start time and resident memory with and without the suite installed,
 //                   and whether node-opcua was loaded at start-up (it must not be).
 // Influx figures are timed from the first write until InfluxDB counts every point.
-// Usage: npm run bench:throughput -- [--points N] [--batch B] [--per-reading N] [--window W] [--node-msgs N] [--json]
+// Usage: npm run bench:throughput -- [--points N] [--batch B] [--per-reading N] [--sequential N] [--window W] [--node-msgs N] [--json]
 import * as fs from 'fs';
 import * as path from 'path';
 import { InfluxDB, IPoint } from 'influx';
@@ -24,7 +26,9 @@ import { numArg as arg } from './cli';
 const json = process.argv.includes('--json');
 const POINTS = arg('points', 500000);
 const BATCH = arg('batch', 5000);
-const PER_READING = arg('per-reading', 20000);
+const PER_READING = arg('per-reading', 100000);
+/** Readings for the contrib node with one msg in flight (slow: one HTTP round trip each). */
+const SEQUENTIAL = Math.min(PER_READING, arg('sequential', 20000));
 const NODE_MSGS = arg('node-msgs', 20000);
 /** Msgs in flight at once in the per-reading comparison (A). */
 const WINDOW = arg('window', 64);
@@ -299,11 +303,11 @@ async function nodeThroughput(): Promise<Record<string, { msgsPerSec: number; ra
  *   (A) one reading per msg: our Sensor → llmops-influxdb against the contrib `influxdb out`;
  *   (B) msgs of BATCH readings: the contrib `influxdb batch` (ours is sensorToInflux above).
  */
-async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number; oursWindowed: number; contribOut: number; contribBatch: number; lost: Record<string, number>; contribOutErrors: string }> {
+async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number; oursWindowed: number; contribOut: number; contribOutSequential: number; contribBatch: number; oursBatch: number; batchRuns: { ours: number[]; contrib: number[] }; lost: Record<string, number>; contribOutErrors: string }> {
   const nr = new NodeRedProcess({ modules: ['node-red-contrib-influxdb'] });
   try {
     await nr.start();
-    const dbs = { ours: 'bench_per_reading_ours', oursWindowed: 'bench_per_reading_ours_w', out: 'bench_per_reading_contrib', batch: 'bench_batch_contrib' };
+    const dbs = { ours: 'bench_per_reading_ours', oursWindowed: 'bench_per_reading_ours_w', out: 'bench_per_reading_contrib', outSeq: 'bench_per_reading_contrib_1', batch: 'bench_batch_contrib', oursBatch: 'bench_batch_ours' };
     const client = new InfluxDB({ host: '127.0.0.1', port: influxd.port });
     for (const db of Object.values(dbs)) {
       await influxd.query(`DROP DATABASE ${db}`);
@@ -313,13 +317,17 @@ async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number
       { id: 'tab', type: 'tab', label: 'bench influx' },
       { id: 'ours-db', type: 'llmops-influxdb', host: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.ours, precision: 'ms', batchSize: BATCH, flushInterval: 200, maxBuffered: 10000000, spill: false, createDatabase: true },
       { id: 'c-out-db', type: 'influxdb', hostname: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.out, name: 'out', usetls: false, influxdbVersion: '1.x' },
+      { id: 'c-out1-db', type: 'influxdb', hostname: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.outSeq, name: 'out1', usetls: false, influxdbVersion: '1.x' },
       { id: 'c-batch-db', type: 'influxdb', hostname: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.batch, name: 'batch', usetls: false, influxdbVersion: '1.x' },
       { id: 'ours-w-db', type: 'llmops-influxdb', host: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.oursWindowed, precision: 'ms', batchSize: BATCH, flushInterval: 200, maxBuffered: 10000000, spill: false, createDatabase: true },
+      { id: 'ours-b-db', type: 'llmops-influxdb', host: '127.0.0.1', port: influxd.port, protocol: 'http', database: dbs.oursBatch, precision: 'ms', batchSize: BATCH, flushInterval: 200, maxBuffered: 10000000, spill: false, createDatabase: true },
+      { id: 'ours-b-sensor', type: 'llmops-sensor', z: 'tab', influx: 'ours-b-db', textLines: 5, wires: [[]] },
       { id: 'ours-sensor', type: 'llmops-sensor', z: 'tab', influx: 'ours-db', textLines: 1, wires: [[]] },
       { id: 'ours-w-sensor', type: 'llmops-sensor', z: 'tab', influx: 'ours-w-db', textLines: 1, wires: [[]] },
       { id: 'c-out', type: 'influxdb out', z: 'tab', influxdb: 'c-out-db', measurement: 'gpu', precision: 'ms', retentionPolicy: '', wires: [] },
+      { id: 'c-out1', type: 'influxdb out', z: 'tab', influxdb: 'c-out1-db', measurement: 'gpu', precision: 'ms', retentionPolicy: '', wires: [] },
       { id: 'c-batch', type: 'influxdb batch', z: 'tab', influxdb: 'c-batch-db', precision: 'ms', retentionPolicy: '', wires: [] },
-      { id: 'c-catch', type: 'catch', z: 'tab', scope: ['c-out', 'c-batch'], uncaught: false, wires: [['c-errors']] },
+      { id: 'c-catch', type: 'catch', z: 'tab', scope: ['c-out', 'c-out1', 'c-batch'], uncaught: false, wires: [['c-errors']] },
       { id: 'c-errors', type: 'function', z: 'tab', func: "const n = (flow.get('errors') || 0) + 1; flow.set('errors', n); if (n === 1) flow.set('firstError', String(msg.error && msg.error.message)); return null;", wires: [[]] },
       { id: 'errin', type: 'http in', z: 'tab', url: '/errors', method: 'get', wires: [['errfn']] },
       { id: 'errfn', type: 'function', z: 'tab', func: "msg.payload = { errors: flow.get('errors') || 0, first: flow.get('firstError') }; return msg;", wires: [['errres']] },
@@ -328,7 +336,10 @@ async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number
       ...fireFlow('ours-w', PER_READING, `{ payload: ${READING_JS} }`, 'ours-w-sensor', WINDOW),
       // The contrib node's documented shape for fields plus tags: [fields, tags]; `time` is the timestamp.
       ...fireFlow('out', PER_READING, `(() => { const r = ${READING_JS}; return { payload: [{ value: r.value, time: r.ts }, { ...r.tags, metric: r.metric, unit: 'W' }] }; })()`, 'c-out', WINDOW),
+      ...fireFlow('out1', SEQUENTIAL, `(() => { const r = ${READING_JS}; return { payload: [{ value: r.value, time: r.ts }, { ...r.tags, metric: r.metric, unit: 'W' }] }; })()`, 'c-out1', 1),
+      // (B): the same generator on both sides, building each msg of BATCH readings as it sends it.
       ...fireFlow('batch', Math.ceil(POINTS / BATCH), `{ payload: Array.from({ length: Math.min(${BATCH}, ${POINTS} - i * ${BATCH}) }, (_, k) => { const j = i * ${BATCH} + k; const r = (() => { const i = j; return ${READING_JS}; })(); return { measurement: 'gpu', tags: { ...r.tags, metric: r.metric, unit: 'W' }, fields: { value: r.value }, timestamp: r.ts }; }) }`, 'c-batch'),
+      ...fireFlow('ours-batch', Math.ceil(POINTS / BATCH), `{ payload: Array.from({ length: Math.min(${BATCH}, ${POINTS} - i * ${BATCH}) }, (_, k) => { const j = i * ${BATCH} + k; const i2 = j; return (() => { const i = i2; return ${READING_JS}; })(); }) }`, 'ours-b-sensor'),
     ];
     await nr.deploy(placed(flow));
     const lost: Record<string, number> = {};
@@ -346,11 +357,29 @@ async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number
     const oursWindowed = await timed('ours-w', dbs.oursWindowed, PER_READING, 120000);
     log(`  (A) per reading, ours with ${WINDOW} in flight: ${Math.round(oursWindowed)} points/s, lost ${lost['ours-w']}`);
     const contribOut = await timed('out', dbs.out, PER_READING, 300000);
-    log(`  (A) per reading, contrib influxdb out: ${Math.round(contribOut)} points/s, lost ${lost.out}`);
-    const contribBatch = await timed('batch', dbs.batch, POINTS, 300000);
-    log(`  (B) batches of ${BATCH}, contrib influxdb batch: ${Math.round(contribBatch)} points/s, lost ${lost.batch}`);
+    log(`  (A) per reading, contrib influxdb out, ${WINDOW} in flight: ${Math.round(contribOut)} points/s, lost ${lost.out}`);
+    const contribOutSequential = await timed('out1', dbs.outSeq, SEQUENTIAL, 300000);
+    log(`  (A) per reading, contrib influxdb out, one in flight: ${Math.round(contribOutSequential)} points/s, lost ${lost.out1}`);
+    // (B) in the same Node-RED, alternating, three rounds each, the better of each side: the machine is shared.
+    const batchRuns = { ours: [] as number[], contrib: [] as number[] };
+    const batchLost = { ours: 0, contrib: 0 };
+    for (let round = 0; round < 3; round++) {
+      for (const side of round % 2 ? (['contrib', 'ours'] as const) : (['ours', 'contrib'] as const)) {
+        const db = side === 'ours' ? dbs.oursBatch : dbs.batch;
+        await influxd.query(`DROP DATABASE ${db}`);
+        await client.createDatabase(db);
+        const rate = await timed(side === 'ours' ? 'ours-batch' : 'batch', db, POINTS, 300000);
+        batchLost[side] += lost[side === 'ours' ? 'ours-batch' : 'batch'];
+        batchRuns[side].push(Math.round(rate));
+        log(`  (B) batches of ${BATCH}, ${side === 'ours' ? 'ours' : 'contrib influxdb batch'}: ${Math.round(rate)} points/s, lost ${lost[side === 'ours' ? 'ours-batch' : 'batch']}`);
+      }
+    }
+    lost.batch = batchLost.contrib;
+    lost['ours-batch'] = batchLost.ours;
+    const contribBatch = Math.max(...batchRuns.contrib);
+    const oursBatch = Math.max(...batchRuns.ours);
     const errs = (await nr.request('GET', '/errors')).json;
-    return { oursPerReading, oursWindowed, contribOut, contribBatch, lost, contribOutErrors: errs.errors ? `${errs.errors} errors, first: ${errs.first}` : '' };
+    return { oursPerReading, oursWindowed, contribOut, contribOutSequential, contribBatch, oursBatch, batchRuns, lost, contribOutErrors: errs.errors ? `${errs.errors} errors, first: ${errs.first}` : '' };
   } finally {
     await nr.dispose();
   }
@@ -440,6 +469,7 @@ async function main() {
         oursPointsPerSec: Math.round(contrib.oursPerReading),
         oursWindowedPointsPerSec: Math.round(contrib.oursWindowed),
         contribOutPointsPerSec: Math.round(contrib.contribOut),
+        contribOutOneInFlight: { readings: SEQUENTIAL, pointsPerSec: Math.round(contrib.contribOutSequential), lost: contrib.lost.out1 },
         ratio: Number((contrib.oursPerReading / contrib.contribOut).toFixed(2)),
         ratioWindowed: Number((contrib.oursWindowed / contrib.contribOut).toFixed(2)),
         oursLost: contrib.lost.ours,
@@ -448,9 +478,12 @@ async function main() {
         ...(contrib.contribOutErrors ? { contribErrors: contrib.contribOutErrors } : {}),
       },
       batched: {
-        oursPointsPerSec: Math.round(oursBest),
+        // The same generator and Node-RED for both, alternating, best of three each.
+        oursPointsPerSec: Math.round(contrib.oursBatch),
         contribBatchPointsPerSec: Math.round(contrib.contribBatch),
-        ratio: Number((oursBest / contrib.contribBatch).toFixed(3)),
+        ratio: Number((contrib.oursBatch / contrib.contribBatch).toFixed(3)),
+        runs: contrib.batchRuns,
+        oursLost: contrib.lost['ours-batch'],
         contribBatchLost: contrib.lost.batch,
       },
       startup: start,
