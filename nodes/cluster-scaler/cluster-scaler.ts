@@ -232,7 +232,8 @@ export default function register(RED: NodeAPI) {
         topic: 'servers',
         payload: { target: d.target, current: d.current, delta: d.delta, reason: d.reason, needed: d.needed, forecastTokensPerS: d.forecastTokensPerS },
       } as NodeMessageInFlow);
-      showStatus();
+      // A decision per msg: the translated text is built at most once per interval.
+      status.throttle(showStatus);
     };
 
     /** Scales through the scale subresource; a failure is a red status and a logged error, never a throw. */
