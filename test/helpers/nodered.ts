@@ -9,9 +9,20 @@ import { freePort, waitFor } from './ports';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { linkSuite, writeSettings, root } = require('../../scripts/userdir.js');
 
+export interface AdminUser {
+  username: string;
+  /** In plain text; hashed for settings.js. */
+  password: string;
+  permissions: string | string[];
+}
+
 export interface NodeRedOptions {
   /** Extra settings merged over the defaults. */
   settings?: Record<string, unknown>;
+  /** Turns on adminAuth (type credentials) with these users. */
+  users?: AdminUser[];
+  /** Written to flows.json before the first start, so they run without a deploy. */
+  flows?: unknown[];
   /** Modules from this project's node_modules to make available (e.g. the dashboard). */
   modules?: string[];
   userDir?: string;
@@ -23,6 +34,11 @@ export function runtimePaths(): { node: string; redJs: string } {
   const node = process.env.LLMOPS_NODE_BIN || process.execPath;
   const nrDir = process.env.LLMOPS_NODE_RED_DIR || path.join(root, 'node_modules', 'node-red');
   return { node, redJs: path.join(nrDir, 'red.js') };
+}
+
+function adminAuth(users: AdminUser[]): Record<string, unknown> {
+  const bcrypt = require(require.resolve('bcryptjs', { paths: [root] })) as { hashSync(p: string, rounds: number): string };
+  return { type: 'credentials', users: users.map((u) => ({ ...u, password: bcrypt.hashSync(u.password, 4) })) };
 }
 
 export class NodeRedProcess {
@@ -37,6 +53,7 @@ export class NodeRedProcess {
     this.ownsDir = !opts.userDir;
     this.userDir = opts.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'llmops-nr-'));
     linkSuite(this.userDir, opts.modules ?? []);
+    if (opts.flows) fs.writeFileSync(path.join(this.userDir, 'flows.json'), JSON.stringify(opts.flows, null, 1));
   }
 
   get url(): string {
@@ -55,6 +72,7 @@ export class NodeRedProcess {
       diagnostics: { enabled: false },
       telemetry: { enabled: false },
       externalModules: { autoInstall: false, palette: { allowInstall: false } },
+      ...(this.opts.users ? { adminAuth: adminAuth(this.opts.users) } : {}),
       ...(this.opts.settings ?? {}),
     };
     const settingsFile = path.join(this.userDir, 'settings.js');
@@ -62,7 +80,9 @@ export class NodeRedProcess {
     const { node, redJs } = runtimePaths();
     this.log = '';
     const startedAt = this.log.length;
+    // cwd: a file node's relative path lands in the user directory, not in the checkout.
     this.proc = spawn(node, [redJs, '--userDir', this.userDir, '--settings', settingsFile], {
+      cwd: this.userDir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false', ...(this.opts.env ?? {}) },
     });
@@ -119,6 +139,17 @@ export class NodeRedProcess {
       json = undefined;
     }
     return { status: res.status, json, text };
+  }
+
+  /** A token from the admin API's password grant; scope '' grants the user's own permissions. */
+  async login(username: string, password: string, scope = ''): Promise<string> {
+    const saved = this.token;
+    this.token = undefined;
+    const r = await this.request('POST', '/auth/token', { client_id: 'node-red-admin', grant_type: 'password', scope, username, password }).finally(() => {
+      this.token = saved;
+    });
+    if (r.status !== 200) throw new Error(`login ${username}: HTTP ${r.status} ${r.text}`);
+    return r.json.access_token as string;
   }
 
   /** Deploys a full flow set and waits until the runtime reports it started. */

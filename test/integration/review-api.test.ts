@@ -1,33 +1,31 @@
 // Acceptance 3 of issue 6: the reviewers' admin API under adminAuth. Reading needs the
 // llmops-review.read permission, deciding llmops-review.write; the reviewer is the logged-in user.
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { makeUserDir, NodeRed, readOutputs, reviewFlow, waitFor } from '../unit/review/node-red-process';
+import { waitFor } from '../helpers/ports';
+import { readOutputs, reviewFlow, reviewRuntime } from '../helpers/review-flow';
 
 describe('Human Review admin API with adminAuth', function () {
   this.timeout(60_000);
-  const red = new NodeRed(
-    makeUserDir({
-      flows: reviewFlow([{ id: 'gate', config: { approvals: 1 } }]),
-      users: [
-        { username: 'viewer', password: 'viewer-pass', permissions: 'read' },
-        { username: 'ops', password: 'ops-pass', permissions: '*' },
-        { username: 'reviewer', password: 'reviewer-pass', permissions: ['read', 'llmops-review.write'] },
-      ],
-    }),
-  );
+  const red = reviewRuntime({
+    flows: reviewFlow([{ id: 'gate', config: { approvals: 1 } }]),
+    users: [
+      { username: 'viewer', password: 'viewer-pass', permissions: 'read' },
+      { username: 'ops', password: 'ops-pass', permissions: '*' },
+      { username: 'reviewer', password: 'reviewer-pass', permissions: ['read', 'llmops-review.write'] },
+    ],
+  });
   let viewer = '';
   let ops = '';
   let reviewer = '';
 
   const submit = async (): Promise<string> => {
     const known = new Set(((await list(ops)).items as { id: string }[]).map((i) => i.id));
-    await red.fetch('/llmops-test/review', { method: 'POST', body: JSON.stringify({ node: 'gate', payload: { flowLpm: 320 }, inputData: { flowLpm: 305 } }) });
-    return waitFor(async () => ((await list(ops)).items as { id: string }[]).find((i) => !known.has(i.id))?.id, 10_000, 'a new review');
+    await red.request('POST', '/llmops-test/review', { node: 'gate', payload: { flowLpm: 320 }, inputData: { flowLpm: 305 } });
+    return waitFor('a new review', async () => ((await list(ops)).items as { id: string }[]).find((i) => !known.has(i.id))?.id, 10_000);
   };
-  const list = async (token: string) => (await (await red.fetch('/llmops-review/pending', { token })).json()) as { total: number; items: unknown[] };
-  const decide = (id: string, token?: string, body: object = { decision: 'approve' }) =>
-    red.fetch(`/llmops-review/${id}/decision`, { method: 'POST', body: JSON.stringify(body), token });
+  const as = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+  const list = async (token?: string) => (await red.request('GET', '/llmops-review/pending', undefined, as(token))).json as { total: number; items: unknown[] };
+  const decide = (id: string, token?: string, body: object = { decision: 'approve' }) => red.request('POST', `/llmops-review/${id}/decision`, body, as(token));
 
   before(async () => {
     await red.start();
@@ -35,19 +33,18 @@ describe('Human Review admin API with adminAuth', function () {
   });
 
   after(async () => {
-    await red.stop();
-    fs.rmSync(red.userDir, { recursive: true, force: true });
+    await red.dispose();
   });
 
   it('refuses to list reviews without a token (401)', async () => {
-    assert.equal((await red.fetch('/llmops-review/pending')).status, 401);
+    assert.equal((await red.request('GET', '/llmops-review/pending')).status, 401);
   });
 
   it('lists reviews for a user with read permission', async () => {
     const id = await submit();
-    const res = await red.fetch('/llmops-review/pending', { token: viewer });
+    const res = await red.request('GET', '/llmops-review/pending', undefined, as(viewer));
     assert.equal(res.status, 200);
-    assert.ok(((await res.json()) as { items: { id: string }[] }).items.some((i) => i.id === id));
+    assert.ok((res.json as { items: { id: string }[] }).items.some((i) => i.id === id));
   });
 
   it('refuses a decision without a token (401) and leaves the review open', async () => {
@@ -66,8 +63,8 @@ describe('Human Review admin API with adminAuth', function () {
     const id = await submit();
     const res = await decide(id, ops, { decision: 'approve', reviewer: 'someone-else' });
     assert.equal(res.status, 200);
-    assert.equal(((await res.json()) as { review: { reviewer: string } }).review.reviewer, 'ops');
-    const line = await waitFor(() => readOutputs(red.userDir).find((l) => l.review.id === id), 10_000, 'the released review');
+    assert.equal((res.json as { review: { reviewer: string } }).review.reviewer, 'ops');
+    const line = await waitFor('the released review', () => readOutputs(red.userDir).find((l) => l.review.id === id), 10_000);
     assert.equal(line.port, 1);
     assert.equal(line.review.reviewer, 'ops');
     assert.equal(line.review.history.at(-1)?.event, 'decided');
@@ -77,7 +74,7 @@ describe('Human Review admin API with adminAuth', function () {
     const id = await submit();
     const res = await decide(id, reviewer, { decision: 'reject', comment: 'flow above the CDU limit' });
     assert.equal(res.status, 200);
-    const line = await waitFor(() => readOutputs(red.userDir).find((l) => l.review.id === id), 10_000, 'the rejected review');
+    const line = await waitFor('the rejected review', () => readOutputs(red.userDir).find((l) => l.review.id === id), 10_000);
     assert.equal(line.port, 2);
     assert.equal(line.review.reviewer, 'reviewer');
   });

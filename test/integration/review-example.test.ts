@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeUserDir, NodeRed, waitFor } from '../unit/review/node-red-process';
+import type { NodeRedProcess } from '../helpers/nodered';
+import { waitFor } from '../helpers/ports';
+import { reviewRuntime } from '../helpers/review-flow';
 
 const EXAMPLE = path.resolve(__dirname, '../../examples/human-review.json');
 
@@ -12,30 +14,27 @@ describe('Human Review example flow', function () {
   this.timeout(60_000);
   const example = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as { id: string; type: string; name?: string; url?: string; z?: string }[];
   const byName = (name: string) => example.find((n) => n.name === name)!.id;
-  let red: NodeRed;
+  let red: NodeRedProcess;
 
-  const pending = async () => ((await (await red.fetch('/llmops-review/pending')).json()) as { total: number; items: { payload: { flowLpm: number } }[] });
+  const pending = async () => (await red.request('GET', '/llmops-review/pending')).json as { total: number; items: { payload: { flowLpm: number } }[] };
   // 404 until the deployed flow has started.
-  const press = (id: string) =>
-    waitFor(async () => ((await red.fetch(`/inject/${id}`, { method: 'POST' })).status === 200 ? true : undefined), 10_000, `inject ${id}`);
+  const press = (id: string) => waitFor(`inject ${id}`, async () => (await red.request('POST', `/inject/${id}`)).status === 200, 10_000);
 
   before(async () => {
     // The example's admin-API URL names the default port; point it at this runtime.
-    red = new NodeRed(makeUserDir({ flows: [] }));
+    red = reviewRuntime();
     await red.start();
     const flows = [{ id: 'example-tab', type: 'tab', label: 'example' }, ...example.map((n) => ({ ...n, z: 'example-tab', ...(n.url ? { url: n.url.replace('http://127.0.0.1:1880', red.url) } : {}) }))];
-    const res = await red.fetch('/flows', { method: 'POST', body: JSON.stringify(flows), headers: { 'Node-RED-Deployment-Type': 'full' } });
-    assert.equal(res.status, 204);
+    await red.deploy(flows);
   });
 
   after(async () => {
-    await red.stop();
-    fs.rmSync(red.userDir, { recursive: true, force: true });
+    await red?.dispose();
   });
 
   it('opens a review for the 8 % flow change', async () => {
     await press(byName('Raise CDU-1 flow to 330 L/min'));
-    const p = await waitFor(async () => ((await pending()).total === 1 ? pending() : undefined), 10_000, 'the review');
+    const p = await waitFor('the review', async () => ((await pending()).total === 1 ? pending() : undefined), 10_000);
     assert.equal(p.items[0].payload.flowLpm, 330);
   });
 
@@ -44,12 +43,12 @@ describe('Human Review example flow', function () {
     // A later msg on the same path is handled after it: once its review is open, the nudge
     // has been handled too.
     await press(byName('Raise CDU-1 flow to 330 L/min'));
-    const p = await waitFor(async () => ((await pending()).total >= 2 ? pending() : undefined), 10_000, 'the second review');
+    const p = await waitFor('the second review', async () => ((await pending()).total >= 2 ? pending() : undefined), 10_000);
     assert.deepEqual(p.items.map((i) => i.payload.flowLpm), [330, 330]);
   });
 
   it('approves the open review with a decision msg from the flow', async () => {
     await press(byName('Approve the oldest open review'));
-    await waitFor(async () => ((await pending()).total === 1 ? true : undefined), 10_000, 'the oldest review to be approved');
+    await waitFor('the oldest review to be approved', async () => (await pending()).total === 1, 10_000);
   });
 });
