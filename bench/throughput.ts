@@ -301,7 +301,7 @@ async function nodeThroughput(): Promise<Record<string, { msgsPerSec: number; ra
 /**
  * Telemetry into InfluxDB through node-red-contrib-influxdb and through ours, in one Node-RED:
  *   (A) one reading per msg: our Sensor → llmops-influxdb against the contrib `influxdb out`;
- *   (B) msgs of BATCH readings: the contrib `influxdb batch` (ours is sensorToInflux above).
+ *   (B) msgs of BATCH readings: ours and the contrib `influxdb batch`, alternating.
  */
 async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number; oursWindowed: number; contribOut: number; contribOutSequential: number; contribBatch: number; oursBatch: number; batchRuns: { ours: number[]; contrib: number[] }; lost: Record<string, number>; contribOutErrors: string }> {
   const nr = new NodeRedProcess({ modules: ['node-red-contrib-influxdb'] });
@@ -370,6 +370,8 @@ async function contribInflux(influxd: Influxd): Promise<{ oursPerReading: number
         await client.createDatabase(db);
         const rate = await timed(side === 'ours' ? 'ours-batch' : 'batch', db, POINTS, 300000);
         batchLost[side] += lost[side === 'ours' ? 'ours-batch' : 'batch'];
+        // The next rounds reuse the database: a writer still retrying lost points would land them there.
+        if (lost[side === 'ours' ? 'ours-batch' : 'batch'] > 0) throw new Error(`(B) ${side} lost points in round ${round + 1}: the later rounds would not be clean`);
         batchRuns[side].push(Math.round(rate));
         log(`  (B) batches of ${BATCH}, ${side === 'ours' ? 'ours' : 'contrib influxdb batch'}: ${Math.round(rate)} points/s, lost ${lost[side === 'ours' ? 'ours-batch' : 'batch']}`);
       }

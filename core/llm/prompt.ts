@@ -22,7 +22,7 @@ export function renderTemplate(template: string, data: unknown, context: Context
     // A template error (an unclosed tag) is the template's; anything else is a value mustache cannot
     // write as text: an object without a prototype, a BigInt in a section, a getter that throws.
     if (err instanceof Error && /Unclosed|Unopened|tag/i.test(err.message)) throw err;
-    throw new Error('the template could not write a value of the input as text: give it text, numbers or JSON data (an object without a prototype, a BigInt or a getter that throws cannot be written)');
+    throw new Error('the template could not write a value of the input as text: give it text, numbers or JSON data (an object without a prototype, a BigInt, a function or a getter that throws cannot be written)', { cause: err });
   }
 }
 

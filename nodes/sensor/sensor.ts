@@ -126,8 +126,6 @@ export default function register(RED: NodeAPI) {
       return s === 'buffering' || s === 'dropping' ? influxNote() : '';
     };
     const unsubscribe = influx?.onState(() => showStatus());
-    /** Whether the output goes anywhere: a Sensor used only to store readings builds no text. */
-    const wired = () => ((node as unknown as { wires?: string[][] }).wires ?? []).some((w) => w.length > 0);
 
     let lastRejection = '';
     /** Sends readings that came from a live source (not from an input msg). */
@@ -210,7 +208,7 @@ export default function register(RED: NodeAPI) {
         rejectedTotal += rejected.length;
         if (readings.length > 0) {
           if (influx) influx.writePoints(toPoints(readings, def.measurementPrefix || ''));
-          const shown = wired() ? filterReadings(readings, filter) : [];
+          const shown = filterReadings(readings, filter);
           if (shown.length > 0 && perReading) {
             send([perReadingMsgs(shown, decimals).map((m) => ({ _msgid: msg._msgid, ...m }))] as unknown as NodeMessageInFlow[]);
           } else if (shown.length > 0) {

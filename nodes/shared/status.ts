@@ -28,7 +28,13 @@ export class StatusLine {
     const key = tone + '\u0000' + text;
     if (key === this.shown && !this.pending) return;
     const now = Date.now();
-    // Errors show at once; routine updates wait their turn.
+    // Errors show at once, and an update queued before them (built from an older state) is dropped.
+    if (tone === 'error' && this.deferTimer) {
+      clearTimeout(this.deferTimer);
+      this.deferTimer = undefined;
+      this.deferred = undefined;
+    }
+    // Routine updates wait their turn.
     if (tone === 'error' || now - this.last >= this.minIntervalMs) {
       this.apply(tone, text);
       return;

@@ -105,7 +105,8 @@ export class FakeOllamaServer extends StandInHttpServer<OllamaBehaviour> {
         if (behaviour.retryAfterS !== undefined) res.setHeader('retry-after', String(behaviour.retryAfterS));
         if (behaviour.text !== undefined) {
           res.writeHead(behaviour.status, { 'content-type': 'text/plain' });
-          return res.end(behaviour.text);
+          res.end(behaviour.text);
+          return;
         }
         return sendJson(res, behaviour.status, { error: behaviour.message ?? (behaviour.status === 503 ? 'server busy, please try again.  maximum pending requests exceeded' : 'llama runner process has terminated: exit status 2') });
       case 'hang':

@@ -115,6 +115,19 @@ describe('llmops-coolant-valve (Node-RED, in-process OPC UA BMS)', function () {
     assert.equal(seen.audit.filter((m) => m.payload.event === 'write').length, 0);
   });
 
+  it('ignores a forecast whose target is not text (an object without a prototype) instead of failing on it', async () => {
+    await startServer();
+    await helper.load([valveNode, endpointNode], flow({ mode: 'advisory' }));
+    const seen = watch();
+    const errors: string[] = [];
+    helper.getNode('v').on('call:error', (c: any) => errors.push(String(c.args[0]?.message ?? c.args[0])));
+    send({ payload: forecast(60, { target: Object.create(null) }) });
+    const msg = await waitFor('a decision', () => seen.out[0]);
+    // No forecast was taken: the valve says it has none, and nothing went wrong on the way.
+    assert.notEqual(msg.payload.reason, 'optimised');
+    assert.deepEqual(errors.filter((e) => /TypeError|Cannot convert/.test(e)), []);
+  });
+
   it('an override wins over the forecast until released', async () => {
     await startServer();
     await helper.load([valveNode, endpointNode], flow({ flowRampLpmPerMin: 100000, supplyRampCPerMin: 100000 }));

@@ -44,6 +44,25 @@ describe('llmops-sensor node', () => {
     await helper.unload();
   });
 
+  it('gives a Complete node the normalised readings and their text also when its output is not wired', async () => {
+    await helper.load(sensor, [{ id: 's1', type: 'llmops-sensor', name: 'sensor', wires: [[]] }]);
+    const hooks = require(require.resolve('@node-red/util', { paths: [require.resolve('node-red')] })).hooks;
+    const completed: any[] = [];
+    hooks.add('onComplete.sensorUnwired', (ev: any) => {
+      if (ev.node.id === 's1') completed.push(ev.msg);
+    });
+    try {
+      helper.getNode('s1').receive({ payload: { metric: 'gpu.temperature', value: 78.4, tags: { gpu: '3' } } });
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      hooks.remove('onComplete.sensorUnwired');
+    }
+    assert.equal(completed.length, 1);
+    assert.ok(Array.isArray(completed[0].payload));
+    assert.equal(completed[0].payload[0].unit, '°C');
+    assert.match(completed[0].text, /GPU temperature, GPU 3: 78\.4 °C/);
+  });
+
   it('loads with its name', async () => {
     await helper.load(sensor, flow());
     assert.equal(helper.getNode('s1').name, 'sensor');

@@ -35,6 +35,18 @@ describe('StatusLine.throttle', () => {
     line.dispose();
   });
 
+  it('keeps an error on show: an update queued before it does not paint over it later', async () => {
+    const node = fakeNode();
+    const line = new StatusLine(node, 30);
+    line.throttle(() => line.ok('1 reading'));
+    line.throttle(() => line.ok('2 readings'));
+    line.error('the second reading was refused');
+    await sleep(60);
+    assert.equal(node.calls.at(-1)?.fill, 'red');
+    assert.equal(node.calls.at(-1)?.text, 'the second reading was refused');
+    line.dispose();
+  });
+
   it('builds nothing after dispose (a closed node keeps no timer and shows nothing late)', async () => {
     const node = fakeNode();
     const line = new StatusLine(node, 30);

@@ -6,7 +6,7 @@ const now = Date.UTC(2026, 10, 26, 12, 0, 0);
 
 describe('normaliseReadings', () => {
   it('rejects a reading whose metric is an object without a prototype, saying so without a TypeError', () => {
-    const { readings, rejected } = normaliseReadings([{ metric: Object.create(null) }]);
+    const { readings, rejected } = normaliseReadings([{ metric: Object.create(null) }], { now: 0 });
     assert.equal(readings.length, 0);
     assert.match(rejected[0].reason, /reading with metric an object has no value/);
   });
