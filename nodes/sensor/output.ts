@@ -67,3 +67,25 @@ export function perReadingMsgs(readings: Reading[], decimals?: number): Array<{ 
   const round = decimals === undefined ? (v: number) => v : (v: number) => Number(v.toFixed(decimals));
   return readings.map((r) => ({ topic: readingTopic(r), payload: round(r.value), reading: r }));
 }
+
+/**
+ * Sets `obj[key]` to what `build` returns, built the first time it is read: a Sensor whose output
+ * is not wired still hands its msg to Complete and Catch nodes, which rarely read the text, and
+ * building it is most of the Sensor's work per reading. Reading, copying (cloneMessage) or
+ * serialising the msg builds it; assigning or deleting the property works as on a plain one.
+ */
+export function defineLazy(obj: Record<string, unknown>, key: string, build: () => unknown): void {
+  const settle = (value: unknown) => Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = build();
+      settle(value);
+      return value;
+    },
+    set(value: unknown) {
+      settle(value);
+    },
+  });
+}

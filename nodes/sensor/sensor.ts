@@ -10,7 +10,7 @@ import type { InfluxConfigNode } from '../influxdb/influxdb';
 import { compact, messageOf, StatusLine, type Tone } from '../shared/status';
 import { opcuaSource, twinSource, type OpcuaItemRow, type Source } from './sources';
 import { nvidiaSmiSource, prometheusSource } from '../../core/adapters/sources';
-import { filterReadings, parseMetricFilter, perReadingMsgs, type MetricSelector } from './output';
+import { defineLazy, filterReadings, parseMetricFilter, perReadingMsgs, type MetricSelector } from './output';
 
 interface RangeRow {
   metric: string;
@@ -126,6 +126,11 @@ export default function register(RED: NodeAPI) {
       return s === 'buffering' || s === 'dropping' ? influxNote() : '';
     };
     const unsubscribe = influx?.onState(() => showStatus());
+    /** Whether the output goes anywhere (the runtime keeps `wires` on the node; unknown counts as wired). */
+    const wired = () => {
+      const wires = (node as unknown as { wires?: string[][] }).wires;
+      return !Array.isArray(wires) || wires.some((w) => Array.isArray(w) && w.length > 0);
+    };
 
     let lastRejection = '';
     /** Sends readings that came from a live source (not from an input msg). */
@@ -213,7 +218,8 @@ export default function register(RED: NodeAPI) {
             send([perReadingMsgs(shown, decimals).map((m) => ({ _msgid: msg._msgid, ...m }))] as unknown as NodeMessageInFlow[]);
           } else if (shown.length > 0) {
             msg.payload = shown;
-            msg.text = describeReadings(shown, ranges, textLines);
+            if (wired()) msg.text = describeReadings(shown, ranges, textLines);
+            else defineLazy(msg as unknown as Record<string, unknown>, 'text', () => describeReadings(shown, ranges, textLines));
             send(msg);
           }
         }
