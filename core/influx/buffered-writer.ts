@@ -35,6 +35,11 @@ export interface WriterOptions {
   isTransient?: (err: unknown) => boolean;
   /** Called when the database rejects a batch for good (bad data, auth): those points are counted as rejected. */
   onRejected?: (err: unknown, count: number) => void;
+  /**
+   * Batches from memory written at once (default 2): while the database stores one, the next is
+   * being encoded and sent. The backlog of an outage (the spill file) always goes one at a time.
+   */
+  inFlight?: number;
 }
 
 export interface WriterStats {
@@ -235,6 +240,11 @@ export class BufferedInfluxWriter extends EventEmitter {
         else if (fromSpill && this.spill) ({ points: batch, bytes: spillBytes } = await this.spill.peek(this.opts.batchSize));
         else break;
         if (batch.length === 0) break;
+        const window = Math.max(1, Math.floor(this.opts.inFlight ?? 2));
+        if (!fromSpill && window > 1 && this.queue.length > batch.length) {
+          if (!(await this.writeWindow(window))) return;
+          continue;
+        }
         try {
           await this.opts.sink.writePoints(batch, this.writeOptions);
         } catch (err) {
@@ -258,6 +268,40 @@ export class BufferedInfluxWriter extends EventEmitter {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /**
+   * Writes up to `window` batches from the head of the queue at once. Nothing is dropped from the
+   * queue until all have answered: on a transient failure the whole window stays queued (the outage
+   * path takes it, in order) and the batches that did arrive are written again, which InfluxDB
+   * takes as the same points (same series and time, same values). Returns false on an outage.
+   */
+  private async writeWindow(window: number): Promise<boolean> {
+    const size = this.opts.batchSize;
+    const points = this.queue.peek(Math.min(this.queue.length, size * window));
+    const batches: IPoint[][] = [];
+    for (let i = 0; i < points.length; i += size) batches.push(points.slice(i, i + size));
+    const results = await Promise.allSettled(batches.map((b) => this.opts.sink.writePoints(b, this.writeOptions)));
+    const transient = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && this.isTransient(r.reason));
+    if (transient) {
+      this.onOutage(transient.reason);
+      return false;
+    }
+    if (this.closed) return false;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') {
+        this.stats.written += batches[i].length;
+        return;
+      }
+      // The database will never take this batch (bad data, rights): count it and go on.
+      this.stats.rejected += batches[i].length;
+      this.stats.lastError = errorText(r.reason);
+      this.opts.onRejected?.(r.reason, batches[i].length);
+    });
+    this.queue.drop(points.length);
+    this.retryDelay = this.opts.backoff?.initialMs ?? 500;
+    if (this.stats.state !== 'connected' && this.buffered < this.opts.batchSize) this.setState('connected');
+    return true;
   }
 
   private onOutage(err: unknown): void {

@@ -61,6 +61,74 @@ describe('BufferedInfluxWriter', () => {
     assert.deepEqual(sink.batches.map((b) => b.length), [100, 100, 50]);
   });
 
+  it('keeps two batches of a backlog in flight at once, and never more', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const written: number[] = [];
+    const sink: PointSink = {
+      async writePoints(batch: IPoint[]) {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        written.push(...batch.map((p) => Number(p.fields?.value)));
+      },
+    };
+    make(sink, { flushIntervalMs: 60000 });
+    writer!.write(points(0, 1000));
+    await until(() => written.length === 1000);
+    assert.equal(most, 2);
+    assert.deepEqual([...written].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  });
+
+  it('writes one batch at a time when told to (inFlight 1)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let n = 0;
+    const sink: PointSink = {
+      async writePoints(batch: IPoint[]) {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        n += batch.length;
+      },
+    };
+    make(sink, { flushIntervalMs: 60000, inFlight: 1 });
+    writer!.write(points(0, 500));
+    await until(() => n === 500);
+    assert.equal(most, 1);
+  });
+
+  it('keeps the whole window when one of its batches meets an outage, and loses nothing', async () => {
+    const stored = new Map<number, number>();
+    let calls = 0;
+    const sink: PointSink = {
+      async writePoints(batch: IPoint[]) {
+        calls++;
+        await new Promise((r) => setImmediate(r));
+        // The second request of the first window fails as if the server went away mid-window.
+        if (calls === 2) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        for (const p of batch) stored.set(Number(p.fields?.value), (stored.get(Number(p.fields?.value)) ?? 0) + 1);
+      },
+    };
+    make(sink, { flushIntervalMs: 60000 });
+    writer!.write(points(0, 200));
+    await until(() => stored.size === 200 && writer!.getStats().state === 'connected');
+    // Every point is there; the batch that did arrive went again (InfluxDB keeps one point per series and time).
+    assert.deepEqual([...stored.keys()].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+    assert.equal(writer!.getStats().written, 200);
+    assert.equal(writer!.getStats().retries, 1);
+  });
+
+  it('counts a refused batch of a window and writes the other', async () => {
+    const sink = new ScriptedSink();
+    sink.rejectNext = 1;
+    make(sink, { flushIntervalMs: 60000 });
+    writer!.write(points(0, 200));
+    await until(() => writer!.getStats().written + writer!.getStats().rejected === 200);
+    assert.equal(writer!.getStats().rejected, 100);
+    assert.equal(sink.values.length, 100);
+  });
+
   it('writes a partial batch when the flush interval passes', async () => {
     const sink = new ScriptedSink();
     make(sink);
