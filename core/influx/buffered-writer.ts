@@ -223,7 +223,9 @@ export class BufferedInfluxWriter extends EventEmitter {
     }
     if (this.spilling && this.spill) this.spill.append(accepted);
     else this.queue.push(accepted);
-    if (this.queue.length >= this.opts.batchSize && !this.flushing && !this.retryTimer) setImmediate(() => void this.flush());
+    // A full batch starts its request now, not after the msgs already queued in this turn: the
+    // database stores it while the flow goes on (flush() runs synchronously up to the request).
+    if (this.queue.length >= this.opts.batchSize && !this.flushing && !this.retryTimer) void this.flush();
     return accepted.length;
   }
 
@@ -281,7 +283,8 @@ export class BufferedInfluxWriter extends EventEmitter {
     const points = this.queue.peek(Math.min(this.queue.length, size * window));
     const batches: IPoint[][] = [];
     for (let i = 0; i < points.length; i += size) batches.push(points.slice(i, i + size));
-    const results = await Promise.allSettled(batches.map((b) => this.opts.sink.writePoints(b, this.writeOptions)));
+    const send = async (b: IPoint[]) => this.opts.sink.writePoints(b, this.writeOptions); // a sink that throws at once fails its promise
+    const results = await Promise.allSettled(batches.map(send));
     const transient = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && this.isTransient(r.reason));
     if (transient) {
       this.onOutage(transient.reason);

@@ -119,6 +119,32 @@ describe('BufferedInfluxWriter', () => {
     assert.equal(writer!.getStats().retries, 1);
   });
 
+  it('takes a sink that throws at once (not a rejected promise) as an outage, with nothing escaping', async () => {
+    const escaped: unknown[] = [];
+    const onRejection = (r: unknown) => escaped.push(r);
+    process.prependListener('unhandledRejection', onRejection);
+    try {
+      let down = true;
+      let n = 0;
+      const sink = {
+        writePoints(batch: IPoint[]) {
+          if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+          n += batch.length;
+          return Promise.resolve();
+        },
+      } as PointSink;
+      make(sink, { flushIntervalMs: 60000 });
+      writer!.write(points(0, 300));
+      await until(() => writer!.getStats().state === 'buffering');
+      down = false;
+      await until(() => n >= 300);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(escaped, []);
+    } finally {
+      process.removeListener('unhandledRejection', onRejection);
+    }
+  });
+
   it('counts a refused batch of a window and writes the other', async () => {
     const sink = new ScriptedSink();
     sink.rejectNext = 1;
