@@ -105,3 +105,36 @@ export function checkRules(rules: unknown): asserts rules is MatchRule[] | undef
     }
   }
 }
+
+/**
+ * The value with every object that has no prototype (`Object.create(null)`, as a Function node may
+ * build) replaced by a plain object with the same fields: turning such an object into text (String,
+ * join, a template) throws. The value itself when it holds none. Call after the checks above (no
+ * unsafe keys, bounded depth).
+ */
+export function withPlainObjects<T>(v: T, depth = 0): T {
+  if (v === null || typeof v !== 'object' || depth > MAX_DEPTH || isBinary(v)) return v;
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      const plain = withPlainObjects(item, depth + 1);
+      if (plain !== item && !copy) copy = v.slice();
+      if (copy) copy[i] = plain;
+    }
+    return (copy ?? v) as T;
+  }
+  const record = v as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined = Object.getPrototypeOf(v) === null ? {} : undefined;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const item = record[keys[i]];
+    const plain = withPlainObjects(item, depth + 1);
+    if (plain !== item && !copy) {
+      copy = {};
+      for (let j = 0; j < i; j++) Object.defineProperty(copy, keys[j], { value: record[keys[j]], writable: true, enumerable: true, configurable: true });
+    }
+    if (copy) Object.defineProperty(copy, keys[i], { value: plain, writable: true, enumerable: true, configurable: true });
+  }
+  return (copy ?? v) as T;
+}

@@ -3,7 +3,7 @@
 
 import { compareValues } from './compare';
 import { GENERIC_NAME_WORDS, nameScore } from './field-names';
-import { DEFAULT_MAX_TEXT_LENGTH, checkInputData, checkOutput, checkRules } from './guard';
+import { DEFAULT_MAX_TEXT_LENGTH, checkInputData, checkOutput, checkRules, withPlainObjects } from './guard';
 import { type Entry, parseOutput } from './parse-output';
 import { type ProseFinding, searchProse } from './prose';
 import { type ResolvedRule, resolveRules } from './rules';
@@ -130,9 +130,10 @@ export function matchIO(inputData: unknown, output: unknown, options: MatchOptio
   checkOutput(output, maxLength);
   checkRules(options.rules);
   const strict = options.strict === true;
+  // Objects without a prototype become plain ones here: every conversion to text further on would throw on them.
   // checkRules lets null through as "no rules", like undefined.
-  const rules = resolveRules(inputData, options.rules ?? undefined);
-  const parsed = parseOutput(output);
+  const rules = resolveRules(withPlainObjects(inputData), withPlainObjects(options.rules ?? undefined));
+  const parsed = parseOutput(withPlainObjects(output));
   const byRule = assignEntries(rules, parsed.entries);
   const assigned = new Set(byRule.values());
 

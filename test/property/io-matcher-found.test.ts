@@ -51,6 +51,12 @@ describe('IO Matcher: inputs fast-check found', () => {
     assert.equal(r.kind, 'verdict', r.text);
   });
 
+  it('judges prose against an input list holding an object without a prototype', async () => {
+    const bare = Object.assign(Object.create(null), { a: 1 });
+    const r = await outcome({ inputData: { product: 'Laptop', tags: [bare, 'x'] }, payload: 'The laptop ships with tag x.' });
+    assert.equal(r.kind, 'verdict', r.text);
+  });
+
   it('refuses a BigInt in the input with a sentence that says what to send instead', async () => {
     const r = await outcome({ inputData: { quantity: BigInt(5) }, payload: 'quantity: 5' });
     assert.equal(r.kind, 'error');
