@@ -30,17 +30,26 @@ describe('llmops-cluster-scaler at start-up on the twin', function () {
     const powered = () => fac.servers().filter((s: any) => s.state === 'on' || s.state === 'booting').length;
     const decisions: Array<{ d: any; simulatedS: number }> = [];
     helper.getNode('servers').on('input', (m: any) => decisions.push({ d: m.payload, simulatedS: fac.twin().timeS }));
+    // When the scaler changes the fleet (the only way servers go off here), in simulated s. The
+    // decision msg arrives a moment after the change, so the poll below stops watching at the change.
+    const changedAtS: number[] = [];
+    const setServerCount = fac.setServerCount.bind(fac);
+    fac.setServerCount = (n: number) => {
+      changedAtS.push(fac.twin().timeS);
+      return setServerCount(n);
+    };
     let fewest = powered();
     const first = await waitFor(
       'the first decision',
       () => {
-        if (decisions.length === 0) fewest = Math.min(fewest, powered());
+        if (changedAtS.length === 0) fewest = Math.min(fewest, powered());
         return decisions[0];
       },
       20000,
       10,
     );
     assert.equal(fewest, 4, 'servers were switched off before the first decision');
+    assert.ok(changedAtS.every((t) => t >= 60), `the fleet changed at ${changedAtS.join(', ')} simulated s`);
     assert.equal(first.d.current, 4);
     assert.ok(first.simulatedS >= 60, `first decision at ${first.simulatedS} simulated s`);
   });
