@@ -235,34 +235,11 @@ export class BufferedInfluxWriter extends EventEmitter {
     this.flushing = true;
     try {
       while (!this.closed) {
-        let batch: IPoint[];
-        let spillBytes = 0;
-        const fromSpill = this.queue.length === 0 && this.spill !== undefined && this.spill.count > 0;
-        if (this.queue.length > 0) batch = this.queue.peek(this.opts.batchSize);
-        else if (fromSpill && this.spill) ({ points: batch, bytes: spillBytes } = await this.spill.peek(this.opts.batchSize));
-        else break;
-        if (batch.length === 0) break;
-        const window = Math.max(1, Math.floor(this.opts.inFlight ?? 2));
-        if (!fromSpill && window > 1 && this.queue.length > batch.length) {
-          if (!(await this.writeWindow(window))) return;
-          continue;
-        }
-        try {
-          await this.opts.sink.writePoints(batch, this.writeOptions);
-        } catch (err) {
-          if (this.isTransient(err)) {
-            this.onOutage(err);
-            return;
-          }
-          // The database will never take this batch (bad data, rights): count it and go on.
-          this.stats.rejected += batch.length;
-          this.stats.lastError = errorText(err);
-          this.opts.onRejected?.(err, batch.length);
-        }
-        if (this.closed) return;
-        if (fromSpill && this.spill) this.spill.consume(batch.length, spillBytes);
-        else this.queue.drop(batch.length);
-        this.stats.written += batch.length;
+        if (this.queue.length > 0) {
+          if (!(await this.writeWindow(Math.max(1, Math.floor(this.opts.inFlight ?? 2))))) return;
+        } else if (this.spill && this.spill.count > 0) {
+          if (!(await this.writeSpilled(this.spill))) return;
+        } else break;
         this.retryDelay = this.opts.backoff?.initialMs ?? 500;
         if (this.spilling && this.spill && this.spill.count === 0 && this.queue.length === 0) this.spilling = false;
         if (this.stats.state !== 'connected' && this.buffered < this.opts.batchSize) this.setState('connected');
@@ -272,19 +249,41 @@ export class BufferedInfluxWriter extends EventEmitter {
     }
   }
 
+  /** The oldest batch of the outage backlog, one at a time so it lands in order. Returns false to stop. */
+  private async writeSpilled(spill: SpillFile): Promise<boolean> {
+    const { points, bytes } = await spill.peek(this.opts.batchSize);
+    if (points.length === 0) return false;
+    if (!this.settle(await Promise.allSettled([this.send(points)]), [points])) return false;
+    spill.consume(points.length, bytes);
+    return true;
+  }
+
   /**
    * Writes up to `window` batches from the head of the queue at once. Nothing is dropped from the
    * queue until all have answered: on a transient failure the whole window stays queued (the outage
    * path takes it, in order) and the batches that did arrive are written again, which InfluxDB
-   * takes as the same points (same series and time, same values). Returns false on an outage.
+   * takes as the same points (same series and time, same values). Returns false to stop.
    */
   private async writeWindow(window: number): Promise<boolean> {
     const size = this.opts.batchSize;
     const points = this.queue.peek(Math.min(this.queue.length, size * window));
     const batches: IPoint[][] = [];
     for (let i = 0; i < points.length; i += size) batches.push(points.slice(i, i + size));
-    const send = async (b: IPoint[]) => this.opts.sink.writePoints(b, this.writeOptions); // a sink that throws at once fails its promise
-    const results = await Promise.allSettled(batches.map(send));
+    if (!this.settle(await Promise.allSettled(batches.map((b) => this.send(b))), batches)) return false;
+    this.queue.drop(points.length);
+    return true;
+  }
+
+  /** One write; a sink that throws at once fails the promise like one that rejects. */
+  private async send(batch: IPoint[]): Promise<void> {
+    return this.opts.sink.writePoints(batch, this.writeOptions);
+  }
+
+  /**
+   * Counts what the database answered for each batch: an outage (transient) stops the flush and
+   * keeps every batch; a batch refused for good (bad data, rights) is counted and passed over.
+   */
+  private settle(results: PromiseSettledResult<void>[], batches: IPoint[][]): boolean {
     const transient = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && this.isTransient(r.reason));
     if (transient) {
       this.onOutage(transient.reason);
@@ -296,14 +295,10 @@ export class BufferedInfluxWriter extends EventEmitter {
         this.stats.written += batches[i].length;
         return;
       }
-      // The database will never take this batch (bad data, rights): count it and go on.
       this.stats.rejected += batches[i].length;
       this.stats.lastError = errorText(r.reason);
       this.opts.onRejected?.(r.reason, batches[i].length);
     });
-    this.queue.drop(points.length);
-    this.retryDelay = this.opts.backoff?.initialMs ?? 500;
-    if (this.stats.state !== 'connected' && this.buffered < this.opts.batchSize) this.setState('connected');
     return true;
   }
 

@@ -207,8 +207,7 @@ export function parseOutput(output: unknown): ParsedOutput {
   if (typeof output !== 'string') {
     const entries = entriesOfObject(output);
     if (entries) return { format: 'object', entries, prose: proseOfEntries(entries) };
-    // An array of values, say: as JSON (String() fails on an item without a prototype).
-    return { format: 'prose', entries: [], prose: output !== null && typeof output === 'object' ? JSON.stringify(output) ?? '' : String(output) };
+    return { format: 'prose', entries: [], prose: String(output) };
   }
   const json = findJson(output);
   if (json) return { format: 'json', entries: json.entries, prose: json.rest + '\n' + proseOfEntries(json.entries) };

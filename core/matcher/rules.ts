@@ -75,12 +75,6 @@ export function resolveRules(input: Record<string, unknown>, rules: MatchRule[] 
   return hit;
 }
 
-/** A list item as text; an object (also one without a prototype, which `join` cannot print) as JSON. */
-function itemText(v: unknown): string {
-  if (v !== null && typeof v === 'object') return JSON.stringify(v) ?? '';
-  return v === undefined || v === null ? '' : String(v);
-}
-
 function resolveRulesFresh(input: Record<string, unknown>, rules: MatchRule[]): ResolvedRule[] {
   const fields = flattenInput(input);
   const used = new Set<MatchRule>();
@@ -90,7 +84,7 @@ function resolveRulesFresh(input: Record<string, unknown>, rules: MatchRule[]): 
     const sample = isList ? (value as unknown[])[0] : value;
     const type: FieldType = rule?.type ?? inferType(sample);
     const readAs = type === 'enum' ? 'text' : type;
-    const expected = value === undefined ? null : readValue(readAs, isList ? (value as unknown[]).map(itemText).join(', ') : value, rule?.unit);
+    const expected = value === undefined ? null : readValue(readAs, isList ? (value as unknown[]).join(', ') : value, rule?.unit);
     const r: ResolvedRule = {
       field,
       type,

@@ -3,7 +3,7 @@
 // InfluxDB, Thermal Predictor → Coolant Valve writing setpoints over OPC UA, the LLM Ops chain
 // (LLM Engine → IO Matcher → Human Review), and the energy nodes on the twin.
 // POST /go sends one msg into each msg-driven node, so every deploy also carries traffic.
-import { placed } from './flows';
+import { cduValve, placed } from './flows';
 
 export interface AllNodesOptions {
   influxPort: number;
@@ -44,34 +44,7 @@ export function allNodesFlow(o: AllNodesOptions): Array<Record<string, unknown>>
     // Telemetry and cooling.
     { id: 's-twin', type: 'llmops-sensor', z: 'tab', name: 'five layers', source: 'twin', facility: 'fac', interval: 1, influx: 'db', textLines: 5, wires: [['pred']] },
     { id: 'pred', type: 'llmops-thermal-predictor', z: 'tab', name: 'GPU +60 s', target: 'gpuMaxC', horizonS: 60, model: 'linear', windowS: 600, sampleS: 1, minSamples: 5, intervalPct: 90, pools: '', influxdb: '', warmHours: 0, measurementPrefix: '', store: '', wires: [['valve']] },
-    {
-      id: 'valve',
-      type: 'llmops-coolant-valve',
-      z: 'tab',
-      name: 'CDU1',
-      mode: 'auto',
-      endpoint: 'ep',
-      flowNodeId: 'CDU1.FlowSetpoint',
-      supplyNodeId: 'CDU1.SupplyTemperatureSetpoint',
-      heartbeatNodeId: 'CDU1.Heartbeat',
-      periodS: 1,
-      gpuTargetC: 83,
-      marginK: 2,
-      deltaTK: '',
-      staleAfterS: 30,
-      safeFlowLpm: 400,
-      safeSupplyC: 25,
-      flowMinLpm: 50,
-      flowMaxLpm: 500,
-      supplyMinC: 18,
-      supplyMaxC: 45,
-      flowRampLpmPerMin: 60,
-      supplyRampCPerMin: 2,
-      liquidSharePct: 80,
-      influxdb: '',
-      store: '',
-      wires: [[], []],
-    },
+    cduValve(),
     { id: 's-opcua', type: 'llmops-sensor', z: 'tab', name: 'BMS', source: 'opcua', endpoint: 'ep', items: [{ nodeId: 'CDU1.SupplyTemperature', metric: 'cdu.supplyTemperature' }, { nodeId: 'Rack01.Power', metric: 'rack.power' }], samplingInterval: 200, publishingInterval: 500, influx: 'db', wires: [[]] },
     { id: 's-msg', type: 'llmops-sensor', z: 'tab', name: 'readings', influx: 'db', wires: [[]] },
     // Energy.

@@ -42,3 +42,39 @@ export function telemetryFlow(influxPort: number, database: string, opts: { spil
     { id: 'res', type: 'http response', z: 'tab', statusCode: '200' },
   ] as Array<Record<string, unknown>>);
 }
+
+/**
+ * A Coolant Valve in auto mode driving the twin's CDU1 over the endpoint `ep`, with the plant's
+ * limits (flow 50–500 L/min, supply 18–45 °C) and the dialog's defaults; `over` changes any field.
+ */
+export function cduValve(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'valve',
+    type: 'llmops-coolant-valve',
+    z: 'tab',
+    name: 'CDU1',
+    mode: 'auto',
+    endpoint: 'ep',
+    flowNodeId: 'CDU1.FlowSetpoint',
+    supplyNodeId: 'CDU1.SupplyTemperatureSetpoint',
+    heartbeatNodeId: 'CDU1.Heartbeat',
+    periodS: 1,
+    gpuTargetC: 83,
+    marginK: 2,
+    deltaTK: '',
+    staleAfterS: 30,
+    safeFlowLpm: 400,
+    safeSupplyC: 25,
+    flowMinLpm: 50,
+    flowMaxLpm: 500,
+    supplyMinC: 18,
+    supplyMaxC: 45,
+    flowRampLpmPerMin: 60,
+    supplyRampCPerMin: 2,
+    liquidSharePct: 80,
+    influxdb: '',
+    store: '',
+    wires: [[], []],
+    ...over,
+  };
+}

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { NodeRedProcess } from '../helpers/nodered';
 import { waitFor } from '../helpers/ports';
 import { TwinProcess } from '../unit/opcua/twin-process';
-import { CRASH_IN_LOG, placed } from './flows';
+import { CRASH_IN_LOG, cduValve, placed } from './flows';
 
 const LIMITS = { flowMinLpm: 50, flowMaxLpm: 500, supplyMinC: 18, supplyMaxC: 45 };
 
@@ -38,31 +38,7 @@ function flow(endpointUrl: string, pkiDir: string) {
       publishingInterval: 250,
       wires: [['rec-readings']],
     },
-    {
-      id: 'valve',
-      type: 'llmops-coolant-valve',
-      z: 'tab',
-      name: 'CDU1',
-      mode: 'auto',
-      endpoint: 'ep',
-      flowNodeId: 'CDU1.FlowSetpoint',
-      supplyNodeId: 'CDU1.SupplyTemperatureSetpoint',
-      heartbeatNodeId: 'CDU1.Heartbeat',
-      periodS: 1,
-      gpuTargetC: 83,
-      marginK: 2,
-      deltaTK: '',
-      staleAfterS: 60,
-      safeFlowLpm: 400,
-      safeSupplyC: 25,
-      ...LIMITS,
-      flowRampLpmPerMin: 600,
-      supplyRampCPerMin: 60,
-      liquidSharePct: 80,
-      influxdb: '',
-      store: '',
-      wires: [['rec-setpoints'], ['rec-audit']],
-    },
+    cduValve({ staleAfterS: 60, flowRampLpmPerMin: 600, supplyRampCPerMin: 60, wires: [['rec-setpoints'], ['rec-audit']] }),
     { id: 'rec-readings', type: 'function', z: 'tab', func: RECORD('readings', 'metrics: msg.payload.map((r) => r.metric + "=" + r.value)'), outputs: 1, wires: [[]] },
     { id: 'rec-setpoints', type: 'function', z: 'tab', func: RECORD('setpoints', 'flowLpm: msg.payload.flowLpm, supplyTempC: msg.payload.supplyTempC, reason: msg.payload.reason'), outputs: 1, wires: [[]] },
     { id: 'rec-audit', type: 'function', z: 'tab', func: RECORD('audit', 'event: msg.payload.event, text: msg.payload.text'), outputs: 1, wires: [[]] },
