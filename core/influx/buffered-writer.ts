@@ -37,7 +37,7 @@ export interface WriterOptions {
   onRejected?: (err: unknown, count: number) => void;
   /**
    * Batches from memory written at once (default 2): while the database stores one, the next is
-   * being encoded and sent. The backlog of an outage (the spill file) always goes one at a time.
+   * being encoded and sent. The backlog of an outage (in memory or in the spill file) goes one at a time.
    */
   inFlight?: number;
 }
@@ -236,7 +236,9 @@ export class BufferedInfluxWriter extends EventEmitter {
     try {
       while (!this.closed) {
         if (this.queue.length > 0) {
-          if (!(await this.writeWindow(Math.max(1, Math.floor(this.opts.inFlight ?? 2))))) return;
+          // After an outage the backlog goes one batch at a time, in order, as the help promises.
+          const window = this.stats.state === 'connected' ? Math.max(1, Math.floor(this.opts.inFlight ?? 2)) : 1;
+          if (!(await this.writeWindow(window))) return;
         } else if (this.spill && this.spill.count > 0) {
           if (!(await this.writeSpilled(this.spill))) return;
         } else break;

@@ -176,6 +176,29 @@ describe('BufferedInfluxWriter', () => {
     await until(() => writer!.getStats().state === 'connected');
   });
 
+  it('sends an outage backlog held in memory one batch at a time, so it lands in order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let down = true;
+    const order: number[] = [];
+    const sink: PointSink = {
+      async writePoints(batch: IPoint[]) {
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 3));
+        inFlight--;
+        order.push(...batch.map((p) => Number(p.fields?.value)));
+      },
+    };
+    make(sink, { flushIntervalMs: 60000 });
+    writer!.write(points(0, 600));
+    await until(() => writer!.getStats().state === 'buffering');
+    down = false;
+    await until(() => order.length === 600);
+    assert.equal(most, 1);
+    assert.deepEqual(order, Array.from({ length: 600 }, (_, i) => i));
+  });
+
   it('backs off between retries instead of hammering the database', async () => {
     const sink = new ScriptedSink();
     make(sink, { backoff: { initialMs: 50, maxMs: 50 } });
